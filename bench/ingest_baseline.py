@@ -1,0 +1,51 @@
+"""The baseline for bench/ingest.py: parse the same JSON and insert it into one SQLite table."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+DB_PATH = os.environ.get("BASELINE_DB", "/tmp/triage-bench-baseline.db")
+_local = threading.local()
+
+
+def _conn() -> sqlite3.Connection:
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(DB_PATH, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, ext TEXT, body TEXT)"
+        )
+        _local.conn = conn
+    return conn
+
+
+app = FastAPI()
+
+
+def _insert(data: dict) -> int:
+    conn = _conn()
+    detail = data.get("detail", {})
+    cur = conn.execute(
+        "INSERT INTO tickets (ext, body) VALUES (?, ?)",
+        (str(detail.get("id")), str(detail.get("description"))),
+    )
+    conn.commit()
+    return int(cur.lastrowid or 0)
+
+
+@app.post("/webhooks/zendesk")
+def ingest(data: dict) -> JSONResponse:
+    return JSONResponse({"ticket_id": _insert(data), "duplicate": False}, status_code=202)
+
+
+@app.get("/healthz")
+def healthz() -> dict:
+    return {"status": "ok"}
+
+

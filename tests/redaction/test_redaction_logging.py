@@ -1,0 +1,68 @@
+"""The logging filter: every record is redacted before any handler formats it."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from triage.redaction.logging import RedactingFilter, install
+
+
+def _record(msg: str, args: tuple[object, ...] = (), exc: bool = False) -> logging.LogRecord:
+    exc_info = None
+    if exc:
+        try:
+            raise ValueError("bad card 4111 1111 1111 1111")
+        except ValueError as error:
+            exc_info = (type(error), error, error.__traceback__)
+    return logging.LogRecord("t", logging.ERROR, __file__, 1, msg, args, exc_info)
+
+
+def test_message_and_args_are_redacted_together() -> None:
+    record = _record("charge %s%s for %s", ("41111111", "11111111", "bob@example.com"))
+    assert RedactingFilter().filter(record) is True
+    assert record.getMessage() == "charge [PAN ...1111] for [EMAIL]"
+
+
+def test_non_string_args_and_broken_format_strings_are_still_redacted() -> None:
+    record = _record("card %d and %s", ("4111111111111111",))
+    RedactingFilter().filter(record)
+    assert "4111111111111111" not in record.getMessage()
+    assert "[PAN ...1111]" in record.getMessage()
+
+
+def test_exception_text_is_redacted() -> None:
+    record = _record("failed", exc=True)
+    RedactingFilter().filter(record)
+    assert record.exc_text is not None
+    assert "[PAN ...1111]" in record.exc_text
+    assert "4111 1111" not in logging.Formatter().format(record)
+
+
+def test_install_filters_records_from_child_loggers_once() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        install()
+        install()
+        logging.getLogger("triage.some.module").warning("key %s", "sk_live_abcdefgh12345678")
+    finally:
+        root.removeHandler(handler)
+    assert stream.getvalue() == "key [SECRET]\n"
+    assert sum(isinstance(f, RedactingFilter) for f in handler.filters) == 1
+
+
+def test_install_covers_named_non_propagating_loggers() -> None:
+    stream = io.StringIO()
+    logger = logging.getLogger("test.redaction.isolated")
+    logger.propagate = False
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        install(["test.redaction.isolated"])
+        logger.warning("IBAN DE89 3704 0044 0532 0130 00")
+    finally:
+        logger.removeHandler(handler)
+    assert stream.getvalue() == "IBAN [IBAN]\n"

@@ -1,0 +1,89 @@
+"""The threshold policy, as pure functions: no database, no files beyond the fixture routes."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from triage.routing import policy, rules
+
+ROUTES = rules.load_routes(Path(__file__).parent / "labels")
+
+
+@dataclass(frozen=True)
+class Pred:
+    category: str
+    confidence: float
+    threshold: float | None
+    top: list[tuple[str, float]] = field(default_factory=list)
+    model_version: str = "m-2026-11-20"
+
+
+@dataclass(frozen=True)
+class Answer:
+    category: str
+    confidence: float
+    template_id: str | None = None
+    slots: dict[str, str] = field(default_factory=dict)
+    rationale: str = "mentions a missing deposit batch"
+
+
+def test_confident_classifier_routes_automatically() -> None:
+    d = policy.decide_from_classifier(Pred("settlement_delay", 0.91, 0.83), False, ROUTES)
+    assert (d.route, d.stage, d.team, d.priority) == ("auto", "classifier", "settlements", "high")
+    assert d.reasons["classifier"]["threshold"] == 0.83
+    assert d.model_version == "m-2026-11-20"
+
+
+def test_unsure_classifier_asks_llm_when_available() -> None:
+    d = policy.decide_from_classifier(Pred("fraud_risk", 0.5, 0.83), True, ROUTES)
+    assert d.route == "llm_pending" and d.team == "risk"
+    assert "why_review" not in d.reasons
+
+
+def test_unsure_classifier_without_llm_goes_to_the_likely_teams_review() -> None:
+    d = policy.decide_from_classifier(Pred("settlement_delay", 0.6, 0.83), False, ROUTES)
+    assert d.route == "review" and d.team == "settlements"
+    assert d.reasons["why_review"] == "below threshold 0.83 and LLM fallback off"
+
+
+def test_category_without_threshold_never_auto_routes() -> None:
+    d = policy.decide_from_classifier(Pred("fraud_risk", 0.99, None), False, ROUTES)
+    assert d.route == "review"
+    assert "never auto-routes" in d.reasons["why_review"]
+
+
+def test_confident_llm_routes_with_its_template_and_slots() -> None:
+    answer = Answer("settlement_delay", 0.9, "settlement_delay_fixture", {"batch_id": "B-1"})
+    d = policy.decide_from_llm(Pred("fraud_risk", 0.4, 0.83), answer, None, ROUTES, 0.8)
+    assert (d.route, d.stage, d.category) == ("auto_llm", "llm", "settlement_delay")
+    assert d.team == "settlements"
+    assert d.template_id == "settlement_delay_fixture" and d.slots == {"batch_id": "B-1"}
+    assert d.reasons["llm"]["confidence"] == 0.9
+    assert d.reasons["classifier"]["category"] == "fraud_risk"
+
+
+def test_unsure_llm_goes_to_review_in_the_llm_teams_queue() -> None:
+    answer = Answer("fraud_risk", 0.55)
+    d = policy.decide_from_llm(Pred("settlement_delay", 0.4, 0.83), answer, None, ROUTES, 0.8)
+    assert d.route == "review" and d.team == "risk"
+    assert d.reasons["why_review"] == "LLM confidence 0.55 below threshold 0.80"
+
+
+def test_llm_category_outside_taxonomy_is_not_trusted() -> None:
+    answer = Answer("crypto_payouts", 0.99)
+    d = policy.decide_from_llm(Pred("settlement_delay", 0.4, 0.83), answer, None, ROUTES, 0.8)
+    assert d.route == "review" and d.team == "settlements"
+    assert "not in the taxonomy" in d.reasons["why_review"]
+
+
+def test_no_llm_answer_keeps_the_reason() -> None:
+    d = policy.decide_from_llm(
+        Pred("settlement_delay", 0.4, 0.83), None, "team budget exhausted", ROUTES, 0.8
+    )
+    assert d.route == "review" and d.reasons["why_review"] == "team budget exhausted"
+    assert d.category == "settlement_delay" and d.threshold == 0.83
+
+
+def test_without_a_model_everything_goes_to_the_default_review_queue() -> None:
+    d = policy.review_without_model(ROUTES)
+    assert (d.route, d.team, d.category) == ("review", "triage_desk", None)
+    assert "no active model" in d.reasons["why_review"]

@@ -1,0 +1,2 @@
+from tests.fakes.servicenow import fake_servicenow as fake_servicenow
+from tests.fakes.zendesk import fake_zendesk as fake_zendesk

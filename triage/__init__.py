@@ -1,0 +1,1 @@
+"""triage: triage merchant support tickets safely."""

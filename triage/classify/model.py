@@ -1,0 +1,127 @@
+"""The classifier: word and character n-gram TF-IDF, a linear SVM, temperature-scaled probabilities.
+
+Character n-grams carry typos, inflections and the German, Spanish and French tickets; word
+bigrams carry phrases ("payout failed" vs "payment failed"). The SVM's scores become
+probabilities by a softmax at a temperature fitted on cross-validated scores (see train.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sklearn
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from triage.classify.fastpath import FastScorer
+
+TOP_K = 3
+
+
+@dataclass(frozen=True)
+class Prediction:
+    category: str
+    confidence: float
+    top: list[tuple[str, float]]
+    threshold: float | None
+    auto: bool
+    model_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "confidence": round(self.confidence, 4),
+            "top": [{"category": c, "confidence": round(p, 4)} for c, p in self.top],
+            "threshold": self.threshold,
+            "route": "auto" if self.auto else "review",
+            "model_version": self.model_version,
+        }
+
+
+def build_features() -> FeatureUnion:
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode")
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=True
+    )
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
+def build_classifier() -> LinearSVC:
+    return LinearSVC(C=0.5)
+
+
+def softmax(scores: NDArray[np.float64], temperature: float) -> NDArray[np.float64]:
+    scaled = scores / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+def score_matrix(classifier: Any, features: Any, n_classes: int) -> NDArray[np.float64]:
+    """Decision scores with one column per class index, even when a fold lacked some classes."""
+    raw = np.asarray(classifier.decision_function(features), dtype=np.float64)
+    if raw.ndim == 1:
+        raw = np.column_stack([-raw, raw])
+    scores = np.full((raw.shape[0], n_classes), raw.min() - 10.0)
+    scores[:, np.asarray(classifier.classes_, dtype=int)] = raw
+    return scores
+
+
+def library_versions() -> dict[str, str]:
+    import skops
+
+    return {
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "skops": skops.__version__,
+    }
+
+
+@dataclass
+class TrainedModel:
+    """A fitted pipeline plus what turns its scores into routed predictions."""
+
+    pipeline: Pipeline
+    labels: list[str]
+    temperature: float
+    thresholds: dict[str, float | None]
+    version: str = "unversioned"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _fast: FastScorer | None = field(default=None, init=False, repr=False, compare=False)
+
+    def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        scores = np.asarray(self.pipeline.decision_function(list(texts)), dtype=np.float64)
+        if scores.ndim == 1:
+            scores = np.column_stack([-scores, scores])
+        return softmax(scores, self.temperature)
+
+    def predict(self, text: str) -> Prediction:
+        if self._fast is None:
+            self._fast = FastScorer(self.pipeline)
+        scores = self._fast.scores(text)
+        return self._prediction(softmax(scores[np.newaxis, :], self.temperature)[0])
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        if not texts:
+            return []
+        probabilities = self.probabilities(texts)
+        return [self._prediction(row) for row in probabilities]
+
+    def _prediction(self, row: NDArray[np.float64]) -> Prediction:
+        order = np.argsort(-row)[:TOP_K]
+        category = self.labels[int(order[0])]
+        confidence = float(row[order[0]])
+        threshold = self.thresholds.get(category)
+        return Prediction(
+            category=category,
+            confidence=confidence,
+            top=[(self.labels[int(i)], float(row[i])) for i in order],
+            threshold=threshold,
+            auto=threshold is not None and confidence >= threshold,
+            model_version=self.version,
+        )

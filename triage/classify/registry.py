@@ -1,0 +1,215 @@
+"""Model versions in the database: register, activate, roll back, and load the active one.
+
+Every process serves the version marked active. `active_model` caches it per process and
+database, re-reads only the active id (a tiny query) at most every CHECK_SECONDS, and loads the
+artefact again only when that id changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from triage import metrics
+from triage.audit import log as audit
+from triage.classify import artefact, data
+from triage.classify.models import ModelVersion
+from triage.classify.train import Progress, train
+from triage.config import Settings
+from triage.db import utcnow
+from triage.errors import TriageError
+
+CHECK_SECONDS = 3.0
+ACTIVE, CANDIDATE, RETIRED = "active", "candidate", "retired"
+
+
+@dataclass
+class _Cached:
+    version_id: str | None
+    model: artefact.TrainedModel | None
+    checked_at: float
+
+
+_CACHE: dict[str, _Cached] = {}
+_LOCK = threading.Lock()
+
+
+def _cache_key(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def new_version_id(digest: str) -> str:
+    return f"{utcnow():%Y%m%d-%H%M%S}-{digest[:8]}"
+
+
+def register(
+    session: Session,
+    model: artefact.TrainedModel,
+    *,
+    taxonomy_hash: str,
+    created_by: str,
+    notes: str | None = None,
+) -> ModelVersion:
+    """Store a trained model as a candidate version; its id becomes the model's version."""
+    blob = artefact.dumps(model)
+    digest = artefact.sha256(blob)
+    model.version = new_version_id(digest)
+    row = ModelVersion(
+        id=model.version,
+        status=CANDIDATE,
+        artefact=blob,
+        sha256=digest,
+        training_data_hash=str(model.metadata.get("training_data_hash", "")),
+        taxonomy_hash=taxonomy_hash,
+        n_train=int(model.metadata.get("n_train", 0)),
+        labels=list(model.labels),
+        metrics=dict(model.metadata.get("metrics", {})),
+        thresholds=dict(model.thresholds),
+        library_versions=dict(model.metadata.get("library_versions", {})),
+        created_by=created_by,
+        notes=notes,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_version(session: Session, version_id: str) -> ModelVersion:
+    row = session.get(ModelVersion, version_id)
+    if row is None:
+        raise TriageError(f"no model version {version_id!r}", status_code=404)
+    return row
+
+
+def active_version(session: Session) -> ModelVersion | None:
+    return session.exec(select(ModelVersion).where(col(ModelVersion.status) == ACTIVE)).first()
+
+
+def load_version(row: ModelVersion) -> artefact.TrainedModel:
+    return artefact.loads(
+        row.artefact,
+        row.sha256,
+        version=row.id,
+        thresholds=dict(row.thresholds),
+        metadata={
+            "metrics": row.metrics,
+            "n_train": row.n_train,
+            "created_at": str(row.created_at),
+        },
+    )
+
+
+def _switch(session: Session, target: ModelVersion, *, remember_previous: bool) -> str | None:
+    current = active_version(session)
+    if current is not None and current.id != target.id:
+        current.status = RETIRED
+        session.add(current)
+        session.flush()  # one active row at a time, even inside this transaction
+    if remember_previous and current is not None and current.id != target.id:
+        target.previous_active_id = current.id
+    target.status = ACTIVE
+    target.activated_at = utcnow()
+    session.add(target)
+    session.flush()
+    _CACHE.pop(_cache_key(session), None)
+    return current.id if current is not None else None
+
+
+def activate(
+    session: Session, version_id: str, actor: str, *, detail: str | None = None
+) -> ModelVersion:
+    """Make a version the one every process serves, and record who did it."""
+    target = get_version(session, version_id)
+    previous = _switch(session, target, remember_previous=True)
+    audit.record(
+        session,
+        actor,
+        "model.activate",
+        before={"active": previous},
+        after={"active": target.id},
+        detail=detail,
+    )
+    return target
+
+
+def rollback(session: Session, actor: str) -> ModelVersion:
+    """Re-activate the version that was active before the current one."""
+    current = active_version(session)
+    if current is None or current.previous_active_id is None:
+        raise TriageError("nothing to roll back to: no previously active version", 409)
+    target = get_version(session, current.previous_active_id)
+    _switch(session, target, remember_previous=False)
+    audit.record(
+        session, actor, "model.rollback", before={"active": current.id}, after={"active": target.id}
+    )
+    return target
+
+
+def active_model(session: Session) -> artefact.TrainedModel | None:
+    """The active model, loaded once per process and reloaded only when the active id changes."""
+    key = _cache_key(session)
+    entry = _CACHE.get(key)
+    now = time.monotonic()
+    if entry is not None and now - entry.checked_at < CHECK_SECONDS:
+        return entry.model
+    with _LOCK:
+        active_id = session.exec(
+            select(ModelVersion.id).where(col(ModelVersion.status) == ACTIVE)
+        ).first()
+        entry = _CACHE.get(key)
+        if entry is None or entry.version_id != active_id:
+            model = None if active_id is None else load_version(get_version(session, active_id))
+            entry = _Cached(active_id, model, now)
+            _CACHE[key] = entry
+            _publish(active_id)
+        entry.checked_at = now
+        return entry.model
+
+
+def _publish(version_id: str | None) -> None:
+    metrics.MODEL_INFO.clear()
+    if version_id is not None:
+        metrics.MODEL_INFO.labels(version_id).set(1)
+
+
+def train_from_labels(
+    session: Session,
+    settings: Settings,
+    progress: Progress,
+    files: list[Path] | None = None,
+    taxonomy: Path | None = None,
+) -> tuple[artefact.TrainedModel, str]:
+    """Train on labels/data (or `files`) plus corrections; returns the model and taxonomy hash."""
+    examples = data.training_rows(session, settings, files)
+    taxonomy = taxonomy or settings.labels_dir / "taxonomy.yaml"
+    categories = data.load_taxonomy(taxonomy) if taxonomy.exists() else None
+    if categories is not None:
+        data.check_labels(examples, categories)
+    model = train(
+        examples,
+        target_precision=settings.target_precision,
+        min_examples=settings.min_examples_per_category,
+        categories=categories,
+        progress=progress,
+    )
+    labels = categories or model.labels
+    return model, data.taxonomy_hash(taxonomy if categories else None, labels)
+
+
+def ensure_active(session: Session, settings: Settings, progress: Progress) -> str | None:
+    """First start: with no model version at all, train one from labels/data and activate it."""
+    current = active_version(session)
+    if current is not None:
+        return current.id
+    if session.exec(select(ModelVersion.id)).first() is not None:
+        progress("model versions exist but none is active: promote one with `triage promote`")
+        return None
+    progress("no model yet: training the first one from labels/data")
+    model, taxonomy_hash = train_from_labels(session, settings, progress)
+    row = register(session, model, taxonomy_hash=taxonomy_hash, created_by="system")
+    activate(session, row.id, "system", detail="first model, trained at start-up")
+    return row.id

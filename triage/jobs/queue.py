@@ -1,0 +1,196 @@
+"""The durable job queue: idempotent enqueue, leased claims, backoff, dead letters.
+
+A job is claimed by one worker at a time under a lease. A crashed worker's lease expires and the
+job becomes claimable again; handlers are idempotent, so running twice never writes twice.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from triage import metrics
+from triage.audit import log as audit
+from triage.config import get_settings
+from triage.db import utcnow
+from triage.errors import TriageError
+from triage.jobs.models import Job
+
+STATUSES = ("queued", "running", "done", "dead")
+MAX_ERROR_CHARS = 500
+
+
+def _insert_for(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def enqueue(
+    session: Session, kind: str, *, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+) -> Job:
+    """Add a job in the caller's transaction; a duplicate dedupe_key returns the existing job."""
+    now = utcnow()
+    values = {
+        "kind": kind,
+        "ticket_id": ticket_id,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": "queued",
+        "attempts": 0,
+        "max_attempts": get_settings().job_max_attempts,
+        "run_at": now,
+        "result": {},
+        "created_at": now,
+        "updated_at": now,
+    }
+    session.flush()
+    stmt = _insert_for(session)(Job).values(**values)
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return session.exec(select(Job).where(Job.dedupe_key == dedupe_key)).one()
+
+
+def _claimable(now: Any) -> Any:
+    queued = and_(col(Job.status) == "queued", col(Job.run_at) <= now)
+    expired = and_(col(Job.status) == "running", col(Job.lease_expires_at) < now)
+    return or_(queued, expired)
+
+
+def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
+    """Take the oldest due job (or one whose lease expired) under a fresh lease, atomically."""
+    now = utcnow()
+    pick = select(Job.id).where(_claimable(now)).order_by(col(Job.run_at)).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        # Racing workers skip each other's rows instead of blocking or double-claiming.
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        update(Job)
+        .where(col(Job.id) == pick.scalar_subquery())
+        .values(
+            status="running",
+            lease_owner=worker_id,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=col(Job.attempts) + 1,
+            updated_at=now,
+        )
+        .returning(Job)
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def _owned(job_id: int, worker_id: str) -> Any:
+    return and_(
+        col(Job.id) == job_id, col(Job.status) == "running", col(Job.lease_owner) == worker_id
+    )
+
+
+def complete(session: Session, job_id: int, worker_id: str, result: dict[str, Any]) -> bool:
+    """Mark done if this worker still holds the lease; False means the lease was lost."""
+    now = utcnow()
+    stmt = (
+        update(Job)
+        .where(_owned(job_id, worker_id))
+        .values(
+            status="done",
+            result=result,
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter, at least Retry-After, capped by settings."""
+    settings = get_settings()
+    ceiling = min(settings.job_backoff_max_seconds, settings.job_backoff_base_seconds * 2**attempts)
+    # Half fixed, half random: spreads retries of a burst without ever retrying immediately.
+    delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, settings.job_backoff_max_seconds)
+
+
+def fail(
+    session: Session,
+    job_id: int,
+    worker_id: str,
+    error: str,
+    *,
+    retry_after: float | None = None,
+    permanent: bool = False,
+) -> str | None:
+    """Schedule a retry, or bury the job as dead; returns the new status (None: lease lost)."""
+    job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
+    if job is None or job.status != "running" or job.lease_owner != worker_id:
+        return None
+    now = utcnow()
+    job.last_error = error[:MAX_ERROR_CHARS]
+    job.lease_owner = None
+    job.lease_expires_at = None
+    job.updated_at = now
+    if permanent or job.attempts >= job.max_attempts:
+        job.status = "dead"
+        job.finished_at = now
+        metrics.JOBS_DEAD.labels(kind=job.kind).inc()
+    else:
+        job.status = "queued"
+        job.run_at = now + timedelta(seconds=backoff_seconds(job.attempts - 1, retry_after))
+        metrics.JOB_RETRIES.labels(kind=job.kind).inc()
+    session.add(job)
+    session.flush()
+    return job.status
+
+
+def release(session: Session, job_id: int, worker_id: str) -> bool:
+    """Give a job back untouched (worker shutting down mid-job): the attempt does not count."""
+    stmt = (
+        update(Job)
+        .where(_owned(job_id, worker_id))
+        .values(
+            status="queued",
+            lease_owner=None,
+            lease_expires_at=None,
+            attempts=col(Job.attempts) - 1,
+            run_at=utcnow(),
+            updated_at=utcnow(),
+        )
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def retry(session: Session, job_id: int, actor: str) -> Job:
+    """A lead sends a dead job back to the queue with fresh attempts; audited."""
+    job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
+    if job is None:
+        raise TriageError("job not found", 404)
+    if job.status != "dead":
+        raise TriageError(f"only dead jobs can be retried (job is {job.status})", 409)
+    before = {"status": job.status, "attempts": job.attempts, "last_error": job.last_error}
+    job.status, job.attempts, job.run_at = "queued", 0, utcnow()
+    job.finished_at, job.updated_at = None, utcnow()
+    session.add(job)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "job.retry",
+        ticket_id=job.ticket_id,
+        before=before,
+        after={"status": "queued", "job_id": job.id, "kind": job.kind},
+    )
+    return job
+
+
+def list_jobs(session: Session, status: str | None = None, limit: int = 100) -> list[Job]:
+    query = select(Job).order_by(col(Job.id).desc()).limit(limit)
+    if status is not None:
+        query = query.where(Job.status == status)
+    return list(session.exec(query).all())

@@ -1,0 +1,122 @@
+"""One LLM call for one ticket, without cache, budget or breaker: shared by the fallback job
+and the cascade evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage.classify import data as classify_data
+from triage.config import Settings
+from triage.llm import cache
+from triage.llm.catalog import Catalog, load_catalog
+from triage.llm.client import LlmClient
+from triage.llm.errors import LlmError
+from triage.llm.prompt import load_prompt, render_messages, version_for
+from triage.llm.schemas import LlmResult, response_model
+from triage.redaction import engine as redaction
+
+
+@dataclass(frozen=True)
+class LlmOutcome:
+    """ok / cache_hit carry a result; every other outcome carries the reason there is none.
+
+    Outcomes: ok, cache_hit, invalid (no valid answer after validation retries), error
+    (endpoint failure), refused (a PAN was about to be sent), breaker_open, budget_exhausted,
+    rate_limited, off.
+    """
+
+    outcome: str
+    reason: str | None
+    result: LlmResult | None = None
+    prompt_version: str | None = None
+    model: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    cache_hit: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def usage(self) -> dict[str, Any]:
+        """The usage fields a routing decision records (promise 6)."""
+        return {
+            "prompt_version": self.prompt_version,
+            "llm_model": self.model,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost_usd": self.cost_usd,
+            "latency_ms": self.latency_ms,
+            "cache_hit": self.cache_hit,
+        }
+
+
+@dataclass(frozen=True)
+class Request:
+    settings: Settings
+    catalog: Catalog
+    messages: list[dict[str, str]]
+    prompt_version: str
+    model: str
+    cache_key: str
+
+
+def cost_usd(settings: Settings, tokens_in: int, tokens_out: int) -> float:
+    dollars = (
+        tokens_in / 1000 * settings.llm_price_in_per_1k
+        + tokens_out / 1000 * settings.llm_price_out_per_1k
+    )
+    return round(dollars, 8)
+
+
+def build_request(settings: Settings, subject: str, body: str) -> Request:
+    """Messages for one ticket; the text is redacted again even though it was stored redacted."""
+    catalog = load_catalog(settings.labels_dir)
+    prompt = load_prompt()
+    text = redaction.redact(classify_data.ticket_text(subject, body)).text
+    version = version_for(prompt, catalog)
+    model = settings.llm_model or ""
+    return Request(
+        settings=settings,
+        catalog=catalog,
+        messages=render_messages(prompt, catalog, text),
+        prompt_version=version,
+        model=model,
+        cache_key=cache.cache_key(version, model, text),
+    )
+
+
+def failure_outcome(exc: LlmError) -> str:
+    if exc.reason == "pan_in_request":
+        return "refused"
+    return "error" if exc.endpoint_failure or exc.reason == "error" else "invalid"
+
+
+def call(request: Request) -> LlmOutcome:
+    settings = request.settings
+    with LlmClient(settings) as client:
+        try:
+            completion = client.complete(request.messages, response_model(request.catalog))
+        except LlmError as exc:
+            return LlmOutcome(
+                failure_outcome(exc),
+                exc.reason,
+                prompt_version=request.prompt_version,
+                model=request.model,
+                tokens_in=exc.tokens_in,
+                tokens_out=exc.tokens_out,
+                cost_usd=cost_usd(settings, exc.tokens_in, exc.tokens_out),
+                latency_ms=exc.latency_ms,
+            )
+    usage = completion.usage
+    return LlmOutcome(
+        "ok",
+        None,
+        LlmResult.from_answer(completion.answer),  # type: ignore[arg-type]
+        prompt_version=request.prompt_version,
+        model=request.model,
+        tokens_in=usage.tokens_in,
+        tokens_out=usage.tokens_out,
+        cost_usd=cost_usd(settings, usage.tokens_in, usage.tokens_out),
+        latency_ms=completion.latency_ms,
+    )

@@ -1,0 +1,99 @@
+"""The taxonomy and reply templates the LLM may choose from, read from labels/.
+
+Read directly from the fixed label formats (labels/taxonomy.yaml, labels/templates/index.yaml)
+so the response schema never depends on anything the model or the ticket could influence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# Links are for analysts to fill in: a model-filled URL in a merchant reply is a phishing risk.
+LLM_SKIPPED_SLOT_SUFFIXES = ("_url",)
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    name: str
+    description: str
+    max_length: int
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    id: str
+    category: str
+    title: str
+    slots: tuple[SlotInfo, ...]
+
+    def slot(self, name: str) -> SlotInfo | None:
+        return next((s for s in self.slots if s.name == name), None)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    categories: tuple[CategoryInfo, ...]
+    templates: tuple[TemplateInfo, ...]
+    digest: str
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.categories)
+
+    @property
+    def template_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.templates)
+
+    def template(self, template_id: str) -> TemplateInfo | None:
+        return next((t for t in self.templates if t.id == template_id), None)
+
+    def templates_for(self, category: str) -> tuple[TemplateInfo, ...]:
+        return tuple(t for t in self.templates if t.category == category)
+
+
+def _slot(raw: dict[str, Any]) -> SlotInfo:
+    return SlotInfo(
+        name=str(raw["name"]),
+        description=str(raw.get("description", "")),
+        max_length=int(raw.get("max_length", 80)),
+    )
+
+
+def _template(raw: dict[str, Any]) -> TemplateInfo:
+    slots = tuple(
+        _slot(s)
+        for s in raw.get("slots") or []
+        if not str(s["name"]).endswith(LLM_SKIPPED_SLOT_SUFFIXES)
+    )
+    return TemplateInfo(
+        id=str(raw["id"]), category=str(raw["category"]), title=str(raw["title"]), slots=slots
+    )
+
+
+@lru_cache(maxsize=4)
+def load_catalog(labels_dir: Path) -> Catalog:
+    taxonomy_bytes = (labels_dir / "taxonomy.yaml").read_bytes()
+    index_bytes = (labels_dir / "templates" / "index.yaml").read_bytes()
+    taxonomy = yaml.safe_load(taxonomy_bytes)
+    index = yaml.safe_load(index_bytes)
+    categories = tuple(
+        CategoryInfo(id=str(c["id"]), name=str(c["name"]), description=str(c["description"]))
+        for c in taxonomy["categories"]
+    )
+    known = {c.id for c in categories}
+    templates = tuple(_template(t) for t in index["templates"] if t["category"] in known)
+    digest = hashlib.sha256(taxonomy_bytes + b"\0" + index_bytes).hexdigest()
+    return Catalog(categories=categories, templates=templates, digest=digest)

@@ -1,0 +1,133 @@
+"""instructor over the openai client, for any OpenAI-compatible endpoint.
+
+Configured by TRIAGE_LLM_BASE_URL, TRIAGE_LLM_API_KEY and TRIAGE_LLM_MODEL. Azure OpenAI works
+through the same settings with its v1 API: TRIAGE_LLM_BASE_URL=
+https://<resource>.openai.azure.com/openai/v1/, TRIAGE_LLM_API_KEY=<key>, TRIAGE_LLM_MODEL=
+<deployment name>. TRIAGE_LLM_MODE is "tools" (instructor Mode.TOOLS, default; works with the
+llama.cpp server) or "json" (Mode.JSON, for endpoints without tool calling).
+
+Every request, including instructor's re-asks after a validation error, passes through
+`_send`, which refuses to send anything holding a card-shaped number (promise 1) and retries
+429 and 5xx answers with bounded backoff that honours Retry-After.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import instructor
+import openai
+from pydantic import BaseModel
+
+from triage.config import Settings
+from triage.llm import retries
+from triage.llm.errors import LlmError, PanInRequestError, classify_error
+from triage.redaction import engine as redaction
+
+
+@dataclass
+class Usage:
+    tokens_in: int = 0
+    tokens_out: int = 0
+    requests: int = 0
+
+    def add(self, response: Any) -> None:
+        self.requests += 1
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            self.tokens_in += int(getattr(usage, "prompt_tokens", 0) or 0)
+            self.tokens_out += int(getattr(usage, "completion_tokens", 0) or 0)
+
+
+@dataclass(frozen=True)
+class Completion:
+    answer: BaseModel
+    usage: Usage
+    latency_ms: float
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a message list: contents, content parts and tool-call arguments."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, BaseModel):
+        yield from _strings(value.model_dump())
+
+
+def assert_no_pan(messages: Any) -> None:
+    """Raise PanInRequestError if any text about to be sent still holds a card number."""
+    if any(redaction.contains_pan(text) for text in _strings(messages)):
+        raise PanInRequestError()
+
+
+def instructor_mode(settings: Settings) -> instructor.Mode:
+    return instructor.Mode.JSON if settings.llm_mode == "json" else instructor.Mode.TOOLS
+
+
+class LlmClient:
+    def __init__(self, settings: Settings) -> None:
+        if not settings.llm_enabled:
+            raise LlmError("llm_off")
+        self._settings = settings
+        self.model: str = settings.llm_model or ""
+        self.mode = instructor_mode(settings)
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"
+        self._openai = openai.OpenAI(
+            base_url=settings.llm_base_url,
+            api_key=key,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=0,  # retries are ours (tenacity), so they are bounded and counted once
+        )
+
+    def __enter__(self) -> LlmClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._openai.close()
+
+    def _send(self, usage: Usage, kwargs: dict[str, Any]) -> Any:
+        assert_no_pan(kwargs.get("messages", []))
+        for attempt in retries.retrying(self._settings):
+            with attempt:
+                response = self._openai.chat.completions.create(**kwargs)
+        usage.add(response)
+        return response
+
+    def complete(
+        self, messages: list[dict[str, str]], response_model: type[BaseModel]
+    ) -> Completion:
+        """One structured answer; raises LlmError (with the tokens spent) on any failure."""
+        usage = Usage()
+
+        def create(*args: Any, **kwargs: Any) -> Any:
+            return self._send(usage, kwargs)
+
+        patched = instructor.patch(create=create, mode=self.mode)
+        client = instructor.Instructor(client=self._openai, create=patched, mode=self.mode)
+        started = time.perf_counter()
+        try:
+            answer = client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_model=response_model,
+                max_retries=self._settings.llm_validation_retries,
+                temperature=0,
+            )
+        except Exception as exc:  # every failure becomes a reason code, never the raw message
+            error = classify_error(exc)
+            error.tokens_in, error.tokens_out = usage.tokens_in, usage.tokens_out
+            error.latency_ms = (time.perf_counter() - started) * 1000
+            raise error from None
+        return Completion(answer, usage, (time.perf_counter() - started) * 1000)

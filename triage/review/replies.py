@@ -1,0 +1,106 @@
+"""The suggested public reply: re-rendered when the category changes, edited, approved, sent.
+
+Only an analyst's approval queues a reply for sending (promise 5), and the send job's dedupe key
+is the reply id, so a double click or a retried request never sends twice (promise 3).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from triage.audit import log as audit
+from triage.auth.models import User
+from triage.db import utcnow
+from triage.errors import TriageError
+from triage.jobs import queue
+from triage.jobs.models import Job
+from triage.redaction import engine as redaction
+from triage.review.models import Reply
+from triage.routing import templates
+from triage.tickets.models import Ticket
+
+MAX_BODY = 10_000
+AUDIT_BODY_CHARS = 2_000
+
+
+def _reply(session: Session, ticket_id: int, lock: bool = False) -> Reply | None:
+    query = select(Reply).where(Reply.ticket_id == ticket_id)
+    return session.exec(query.with_for_update() if lock else query).first()
+
+
+def rerender_for_category(session: Session, ticket: Ticket) -> None:
+    """A draft nobody edited follows the new category's first template (or empties out)."""
+    assert ticket.id is not None
+    reply = _reply(session, ticket.id, lock=True)
+    if reply is not None and (reply.status != "draft" or reply.edited_by is not None):
+        return
+    options = templates.for_category(ticket.category)
+    number = ticket.external_number or ticket.external_id
+    body = templates.render(options[0].id, {}, ticket_number=number) if options else ""
+    template_id = options[0].id if options else None
+    if reply is None:
+        if not body:
+            return
+        reply = Reply(ticket_id=ticket.id)
+    reply.template_id, reply.body, reply.updated_at = template_id, body, utcnow()
+    session.add(reply)
+    session.flush()
+
+
+def edit(session: Session, user: User, ticket: Ticket, body: str) -> Reply:
+    assert ticket.id is not None
+    clean = redaction.redact(body[:MAX_BODY]).text.strip()
+    if not clean:
+        raise TriageError("the reply is empty", 422)
+    reply = _reply(session, ticket.id, lock=True) or Reply(ticket_id=ticket.id)
+    if reply.status != "draft":
+        raise TriageError(f"the reply is already {reply.status} and can no longer change", 409)
+    before = {"body": reply.body[:AUDIT_BODY_CHARS], "template_id": reply.template_id}
+    reply.body, reply.edited_by, reply.updated_at = clean, user.email, utcnow()
+    session.add(reply)
+    session.flush()
+    audit.record(
+        session,
+        user.email,
+        "reply.edit",
+        ticket_id=ticket.id,
+        before=before,
+        after={"body": clean[:AUDIT_BODY_CHARS], "reply_id": reply.id},
+    )
+    return reply
+
+
+def _send_job(session: Session, ticket: Ticket, reply: Reply) -> Job:
+    return queue.enqueue(
+        session,
+        "send_reply",
+        ticket_id=ticket.id,
+        payload={"ticket_id": ticket.id, "reply_id": reply.id},
+        dedupe_key=f"send_reply:{reply.id}",
+    )
+
+
+def approve(session: Session, user: User, ticket: Ticket) -> tuple[Reply, Job, bool]:
+    """Approve and queue sending; (reply, job, already_approved)."""
+    assert ticket.id is not None
+    if ticket.status == "in_review":
+        raise TriageError("confirm or correct the category before approving the reply", 409)
+    reply = _reply(session, ticket.id, lock=True)
+    if reply is None or not reply.body.strip():
+        raise TriageError("there is no reply to approve; write one first", 409)
+    if reply.status != "draft":
+        return reply, _send_job(session, ticket, reply), True
+    reply.status, reply.approved_by, reply.approved_at = "approved", user.email, utcnow()
+    reply.updated_at = reply.approved_at
+    session.add(reply)
+    session.flush()
+    job = _send_job(session, ticket, reply)
+    audit.record(
+        session,
+        user.email,
+        "reply.approve",
+        ticket_id=ticket.id,
+        before={"status": "draft"},
+        after={"status": "approved", "reply_id": reply.id, "job_id": job.id},
+    )
+    return reply, job, False

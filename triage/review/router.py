@@ -1,0 +1,113 @@
+"""The review JSON API: the same actions as the analyst pages, for scripts and integrations.
+
+Reads accept a Bearer token or the UI's session cookie; writes also accept both, but browser
+credentials (cookie, identity proxy) must carry the session's X-CSRF-Token header.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from triage.auth import dependencies as auth
+from triage.auth.models import User
+from triage.db import get_session
+from triage.review import queries, schemas, service
+
+router = APIRouter(prefix="/api", tags=["review"])
+
+Reader = Annotated[User, Depends(auth.current_user)]
+Writer = Annotated[User, Depends(auth.writer)]
+Db = Annotated[Session, Depends(get_session)]
+
+
+@router.get("/queue", response_model=schemas.QueuePage)
+def get_queue(
+    user: Reader,
+    session: Db,
+    category: str | None = None,
+    source: str | None = None,
+    team: str | None = None,
+    stage: Annotated[str | None, Query(pattern="^(category|reply)$")] = None,
+    min_age_hours: Annotated[float | None, Query(ge=0)] = None,
+    max_age_hours: Annotated[float | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> schemas.QueuePage:
+    """Tickets awaiting an analyst in the caller's teams, most urgent and oldest first."""
+    flt = queries.QueueFilter(
+        category, source, team, stage, min_age_hours, max_age_hours, limit, offset
+    )
+    return queries.list_queue(session, user, flt)
+
+
+@router.get("/tickets/{ticket_id}", response_model=schemas.TicketDetail)
+def get_ticket(ticket_id: int, user: Reader, session: Db) -> schemas.TicketDetail:
+    """The redacted conversation, every decision with its confidence and threshold, the reply."""
+    return queries.ticket_detail(session, user, ticket_id)
+
+
+def _done(session: Session, user: User, ticket_id: int) -> schemas.TicketDetail:
+    session.commit()
+    return queries.ticket_detail(session, user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/confirm", response_model=schemas.TicketDetail)
+def confirm(ticket_id: int, user: Writer, session: Db) -> schemas.TicketDetail:
+    """Confirm the suggested category (recorded as a confirming correction)."""
+    service.confirm(session, user, ticket_id)
+    return _done(session, user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/correct", response_model=schemas.TicketDetail | None)
+def correct(
+    ticket_id: int, body: schemas.CorrectIn, user: Writer, session: Db
+) -> schemas.TicketDetail | None:
+    """Change the category; the ticket moves to that category's team (null if you lose sight)."""
+    ticket = service.correct(session, user, ticket_id, body.category, body.reason)
+    session.commit()
+    if not auth.can_see_team(user, ticket.team):
+        return None
+    return queries.ticket_detail(session, user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/reply", response_model=schemas.TicketDetail)
+def edit_reply(
+    ticket_id: int, body: schemas.ReplyIn, user: Writer, session: Db
+) -> schemas.TicketDetail:
+    """Replace the draft reply's text (redacted before it is stored)."""
+    service.edit_reply(session, user, ticket_id, body.body)
+    return _done(session, user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/approve", response_model=schemas.ApproveResult)
+def approve(ticket_id: int, user: Writer, session: Db) -> schemas.ApproveResult:
+    """Approve the reply and queue it for sending; approving twice sends once."""
+    reply, job, already = service.approve(session, user, ticket_id)
+    session.commit()
+    view = queries.reply_view(reply)
+    assert view is not None and job.id is not None
+    return schemas.ApproveResult(
+        ticket_id=ticket_id, reply=view, job_id=job.id, already_approved=already
+    )
+
+
+@router.post("/tickets/{ticket_id}/requeue", response_model=schemas.TicketDetail)
+def requeue(
+    ticket_id: int, user: Writer, session: Db, body: schemas.RequeueIn | None = None
+) -> schemas.TicketDetail:
+    """Send the ticket back to the review queue for a category decision."""
+    service.requeue(session, user, ticket_id, body.reason if body else None)
+    return _done(session, user, ticket_id)
+
+
+@router.post("/queue/bulk-confirm", response_model=schemas.BulkConfirmResult)
+def bulk_confirm(
+    body: schemas.BulkConfirmIn, user: Writer, session: Db
+) -> schemas.BulkConfirmResult:
+    """Confirm the suggested category of several tickets at once."""
+    confirmed, skipped = service.bulk_confirm(session, user, body.ticket_ids)
+    session.commit()
+    return schemas.BulkConfirmResult(confirmed=confirmed, skipped=skipped)

@@ -1,0 +1,138 @@
+"""Request and response models of the review API (they are its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Stage = Literal["category", "reply", "done", "waiting"]
+
+
+class QueueItem(BaseModel):
+    id: int
+    source: str
+    external_id: str
+    external_number: str | None
+    subject: str
+    category: str | None
+    confidence: float | None
+    team: str | None
+    priority: str | None
+    status: str
+    stage: Stage = Field(description="category: needs a category decision; reply: a draft awaits")
+    reply_status: str | None
+    created_at: datetime
+    age_seconds: int
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class CommentView(BaseModel):
+    id: int
+    author_id: str | None
+    body: str
+    public: bool
+    created_at: datetime
+
+
+class DecisionView(BaseModel):
+    id: int
+    stage: str
+    route: str
+    category: str | None
+    confidence: float | None
+    threshold: float | None
+    team: str | None
+    model_version: str | None
+    prompt_version: str | None
+    llm_model: str | None
+    template_id: str | None
+    reasons: dict[str, Any]
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    created_at: datetime
+
+
+class ReplyView(BaseModel):
+    id: int
+    template_id: str | None
+    body: str
+    status: str
+    edited_by: str | None
+    approved_by: str | None
+    approved_at: datetime | None
+    sent_at: datetime | None
+
+
+class CorrectionView(BaseModel):
+    id: int
+    analyst: str
+    old_category: str | None
+    new_category: str
+    confirmed: bool
+    reason: str | None
+    created_at: datetime
+
+
+class TicketDetail(BaseModel):
+    id: int
+    source: str
+    external_id: str
+    external_number: str | None
+    subject: str
+    body: str
+    status: str
+    stage: Stage
+    category: str | None
+    confidence: float | None
+    team: str | None
+    priority: str | None
+    route: str | None
+    model_version: str | None
+    tags: list[str]
+    redaction_summary: dict[str, Any]
+    created_at: datetime
+    why_in_review: list[str]
+    comments: list[CommentView]
+    decisions: list[DecisionView]
+    reply: ReplyView | None
+    corrections: list[CorrectionView]
+
+
+class CorrectIn(BaseModel):
+    category: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=1000, description="why; stored redacted")
+
+
+class ReplyIn(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000, description="stored redacted")
+
+
+class RequeueIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class ApproveResult(BaseModel):
+    ticket_id: int
+    reply: ReplyView
+    job_id: int
+    already_approved: bool
+
+
+class BulkConfirmIn(BaseModel):
+    ticket_ids: list[int] = Field(min_length=1, max_length=200)
+
+
+class BulkConfirmResult(BaseModel):
+    confirmed: list[int]
+    skipped: list[int] = Field(
+        description="not visible to you, unknown, or not awaiting a category"
+    )

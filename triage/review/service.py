@@ -1,0 +1,181 @@
+"""What analysts do to a ticket: confirm, correct, edit and approve the reply, requeue.
+
+Every action is audited with its before and after state. Services flush, never commit: the
+request owns the transaction, so an action and its audit row are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from triage.audit import log as audit
+from triage.auth.models import User
+from triage.config import get_settings
+from triage.db import utcnow
+from triage.errors import TriageError
+from triage.jobs import queue
+from triage.jobs.models import Job
+from triage.redaction import engine as redaction
+from triage.review import queries, replies
+from triage.review.models import Correction, Reply
+from triage.routing import rules
+from triage.tickets.models import Decision, Ticket
+
+CONFIRMABLE = ("in_review", "auto_routed")
+
+
+@lru_cache(maxsize=4)
+def _routes(labels_dir: Path) -> rules.Routes:
+    return rules.load_routes(labels_dir)
+
+
+def routes() -> rules.Routes:
+    return _routes(get_settings().labels_dir)
+
+
+def categories() -> list[str]:
+    return sorted(routes().by_category)
+
+
+def _state(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "status": ticket.status,
+        "category": ticket.category,
+        "team": ticket.team,
+        "priority": ticket.priority,
+    }
+
+
+def _settle(
+    session: Session, user: User, ticket: Ticket, category: str, reason: str | None
+) -> Correction:
+    """Record the human decision (Correction + Decision rows) and move the ticket to its team."""
+    assert ticket.id is not None
+    was_in_review = ticket.status == "in_review"
+    old_category = ticket.category
+    route = routes().for_category(category)
+    correction = Correction(
+        ticket_id=ticket.id,
+        analyst=user.email,
+        old_category=old_category,
+        new_category=category,
+        confirmed=old_category == category,
+        reason=reason,
+    )
+    ticket.category, ticket.team, ticket.priority = category, route.team, route.priority
+    if old_category != category:
+        # The model's confidence was for the old category; a human choice has none.
+        ticket.confidence = None
+    ticket.status, ticket.updated_at = "reviewed", utcnow()
+    session.add_all([correction, ticket])
+    session.flush()
+    decision = _human_decision(session, user, ticket, correction)
+    if was_in_review or old_category != category:
+        # The ticket's group and tags in the ticketing system must follow the human decision.
+        queue.enqueue(
+            session,
+            "writeback",
+            ticket_id=ticket.id,
+            payload={"ticket_id": ticket.id, "decision_id": decision.id},
+            dedupe_key=f"writeback:{ticket.id}:{decision.id}",
+        )
+    return correction
+
+
+def _human_decision(session: Session, user: User, ticket: Ticket, c: Correction) -> Decision:
+    assert ticket.id is not None
+    row = Decision(
+        ticket_id=ticket.id,
+        stage="human",
+        category=ticket.category,
+        route="review",
+        team=ticket.team,
+        reasons={"analyst": user.email, "correction_id": c.id, "confirmed": c.confirmed},
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def confirm(session: Session, user: User, ticket_id: int, detail: str | None = None) -> Ticket:
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    if ticket.status not in CONFIRMABLE:
+        raise TriageError(f"a ticket in status {ticket.status} cannot be confirmed", 409)
+    if ticket.category is None:
+        raise TriageError("this ticket has no category to confirm; correct it instead", 409)
+    before = _state(ticket)
+    correction = _settle(session, user, ticket, ticket.category, None)
+    after = _state(ticket) | {"correction_id": correction.id}
+    audit.record(session, user.email, "review.confirm", ticket.id, before, after, detail)
+    return ticket
+
+
+def correct(session: Session, user: User, ticket_id: int, category: str, reason: str) -> Ticket:
+    if not routes().knows(category):
+        raise TriageError(f"unknown category {category!r}", 422)
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    if ticket.status not in (*CONFIRMABLE, "reviewed"):
+        raise TriageError(f"a ticket in status {ticket.status} cannot be corrected", 409)
+    clean_reason = redaction.redact(reason).text.strip()[:1000]
+    if not clean_reason:
+        raise TriageError("say why the category is wrong", 422)
+    before = _state(ticket)
+    correction = _settle(session, user, ticket, category, clean_reason)
+    replies.rerender_for_category(session, ticket)
+    after = _state(ticket) | {"correction_id": correction.id}
+    audit.record(session, user.email, "review.correct", ticket.id, before, after, clean_reason)
+    return ticket
+
+
+def edit_reply(session: Session, user: User, ticket_id: int, body: str) -> Reply:
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    return replies.edit(session, user, ticket, body)
+
+
+def approve(session: Session, user: User, ticket_id: int) -> tuple[Reply, Job, bool]:
+    """Approve the reply and queue its sending; approving again returns the same job."""
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    return replies.approve(session, user, ticket)
+
+
+def requeue(session: Session, user: User, ticket_id: int, reason: str | None) -> Ticket:
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    if ticket.status == "in_review":
+        return ticket
+    if ticket.status not in ("auto_routed", "reviewed"):
+        raise TriageError(f"a ticket in status {ticket.status} cannot go back to review", 409)
+    before = _state(ticket)
+    ticket.status, ticket.updated_at = "in_review", utcnow()
+    session.add(ticket)
+    session.flush()
+    detail = redaction.redact(reason).text.strip()[:1000] if reason else None
+    audit.record(session, user.email, "review.requeue", ticket.id, before, _state(ticket), detail)
+    return ticket
+
+
+def bulk_confirm(
+    session: Session, user: User, ticket_ids: list[int]
+) -> tuple[list[int], list[int]]:
+    """Confirm each ticket still awaiting a category; the rest are reported as skipped."""
+    confirmed: list[int] = []
+    skipped: list[int] = []
+    for ticket_id in dict.fromkeys(ticket_ids):
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or ticket.status != "in_review" or ticket.category is None:
+            skipped.append(ticket_id)
+            continue
+        try:
+            confirm(session, user, ticket_id, detail="bulk")
+        except TriageError:
+            skipped.append(ticket_id)
+            continue
+        confirmed.append(ticket_id)
+    return confirmed, skipped
+
+
+def reply_of(session: Session, ticket_id: int) -> Reply | None:
+    return session.exec(select(Reply).where(Reply.ticket_id == ticket_id)).first()

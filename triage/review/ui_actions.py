@@ -1,0 +1,183 @@
+"""The analyst pages' forms: each POST checks the session's CSRF token, acts, and redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from triage.auth import dependencies as auth
+from triage.auth.models import User
+from triage.config import Settings, get_settings
+from triage.db import get_session
+from triage.errors import TriageError
+from triage.review import pages, queries, service
+
+router = APIRouter(include_in_schema=False)
+
+Db = Annotated[Session, Depends(get_session)]
+MaybeCaller = Annotated[auth.Caller | None, Depends(auth.optional_caller)]
+Config = Annotated[Settings, Depends(get_settings)]
+Csrf = Annotated[str, Form()]
+CSRF_FAILED = "This form has expired or did not come from triage. Reload the page and try again."
+
+
+def render_ticket(
+    request: Request,
+    page: pages.Page,
+    session: Session,
+    settings: Settings,
+    ticket_id: int,
+    notice: str | None = None,
+    error: TriageError | None = None,
+) -> Response:
+    try:
+        detail = queries.ticket_detail(session, page.user, ticket_id)
+    except TriageError as exc:
+        return pages.render(
+            request, "error.html", page, settings, exc.status_code, error=exc.message
+        )
+    return pages.render(
+        request,
+        "ticket.html",
+        page,
+        settings,
+        error.status_code if error else 200,
+        t=detail,
+        categories=service.categories(),
+        notice=notice,
+        error=error.message if error else None,
+    )
+
+
+def _act(
+    request: Request,
+    caller: auth.Caller | None,
+    session: Session,
+    settings: Settings,
+    ticket_id: int,
+    csrf_token: str,
+    action: Callable[[User], str],
+) -> Response:
+    """Run one form action in its own transaction; on failure show the ticket with the reason."""
+    page = pages.page_for(caller, settings)
+    if page is None:
+        return pages.to_login()
+    if not pages.csrf_ok(caller, csrf_token):
+        return pages.render(request, "error.html", page, settings, 403, error=CSRF_FAILED)
+    try:
+        done = action(page.user)
+        session.commit()
+    except TriageError as exc:
+        session.rollback()
+        return render_ticket(request, page, session, settings, ticket_id, error=exc)
+    if done == "moved":
+        return RedirectResponse("/queue?moved=1", status_code=303)
+    return RedirectResponse(f"/tickets/{ticket_id}?done={done}", status_code=303)
+
+
+@router.post("/tickets/{ticket_id}/confirm")
+def confirm(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    csrf_token: Csrf = "",
+) -> Response:
+    def action(user: User) -> str:
+        service.confirm(session, user, ticket_id)
+        return "confirm"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action)
+
+
+@router.post("/tickets/{ticket_id}/correct")
+def correct(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    category: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    def action(user: User) -> str:
+        ticket = service.correct(session, user, ticket_id, category, reason)
+        return "correct" if auth.can_see_team(user, ticket.team) else "moved"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action)
+
+
+@router.post("/tickets/{ticket_id}/reply")
+def edit_reply(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    body: Annotated[str, Form(max_length=10_000)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    def action(user: User) -> str:
+        service.edit_reply(session, user, ticket_id, body)
+        return "reply"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action)
+
+
+@router.post("/tickets/{ticket_id}/approve")
+def approve(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    csrf_token: Csrf = "",
+) -> Response:
+    def action(user: User) -> str:
+        service.approve(session, user, ticket_id)
+        return "approve"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action)
+
+
+@router.post("/tickets/{ticket_id}/requeue")
+def requeue(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    def action(user: User) -> str:
+        service.requeue(session, user, ticket_id, reason or None)
+        return "requeue"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action)
+
+
+@router.post("/queue/bulk-confirm")
+def bulk_confirm(
+    request: Request,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    ticket_id: Annotated[list[int] | None, Form()] = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    page = pages.page_for(caller, settings)
+    if page is None:
+        return pages.to_login()
+    if not pages.csrf_ok(caller, csrf_token):
+        return pages.render(request, "error.html", page, settings, 403, error=CSRF_FAILED)
+    confirmed, skipped = service.bulk_confirm(session, page.user, ticket_id or [])
+    session.commit()
+    url = f"/queue?confirmed={len(confirmed)}&skipped={len(skipped)}"
+    return RedirectResponse(url, status_code=303)

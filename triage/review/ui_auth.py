@@ -1,0 +1,101 @@
+"""Signing in with an API token, signing out, and the leads' audit log page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from triage.audit import log as audit
+from triage.audit import router as audit_api
+from triage.auth import dependencies as auth
+from triage.auth import service as users
+from triage.auth import sessions
+from triage.config import Settings, get_settings
+from triage.db import get_session
+from triage.review import pages
+
+router = APIRouter(include_in_schema=False)
+
+Db = Annotated[Session, Depends(get_session)]
+MaybeCaller = Annotated[auth.Caller | None, Depends(auth.optional_caller)]
+Config = Annotated[Settings, Depends(get_settings)]
+BAD_TOKEN = "That token is not valid, or its user is disabled. Ask an admin for a new one."
+NO_SESSION = "Your sign-in form expired (or cookies are off). Reload this page and try again."
+
+
+def _login_form(request: Request, settings: Settings, status: int, error: str | None) -> Response:
+    # The pre-sign-in session carries only a CSRF token, so the sign-in form is protected too.
+    cookie = sessions.issue(settings, None)
+    csrf = sessions.csrf_of(sessions.read(settings, cookie))
+    response = pages.render(request, "login.html", None, settings, status, csrf=csrf, error=error)
+    sessions.set_cookie(response, settings, cookie)
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, caller: MaybeCaller, settings: Config) -> Response:
+    if caller is not None:
+        return RedirectResponse("/queue", status_code=303)
+    return _login_form(request, settings, 200, None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: Db,
+    settings: Config,
+    token: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    data = auth.session_data(request, settings)
+    if not sessions.csrf_matches(data, csrf_token):
+        return _login_form(request, settings, 403, NO_SESSION)
+    user = users.user_for_token(session, token.strip()) if token.strip() else None
+    if user is None or user.id is None:
+        return _login_form(request, settings, 401, BAD_TOKEN)
+    audit.record(session, user.email, "auth.sign_in", detail="web")
+    session.commit()
+    response = RedirectResponse("/queue", status_code=303)
+    # A new session (and CSRF token) at sign-in, so a planted pre-login cookie is useless.
+    sessions.set_cookie(response, settings, sessions.issue(settings, user.id))
+    return response
+
+
+@router.post("/logout")
+def logout(
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    if caller is not None and pages.csrf_ok(caller, csrf_token):
+        audit.record(session, caller.user.email, "auth.sign_out", detail="web")
+        session.commit()
+        sessions.clear_cookie(response, settings)
+    return response
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    actor: str = "",
+    action: str = "",
+    ticket_id: int | None = None,
+) -> Response:
+    page = pages.page_for(caller, settings)
+    if page is None:
+        return pages.to_login()
+    if not page.is_lead:
+        return pages.render(
+            request, "error.html", page, settings, 403, error="The audit log is for leads."
+        )
+    events = audit_api.query_events(session, ticket_id, actor or None, action or None, limit=200)
+    filters = {"actor": actor, "action": action, "ticket_id": ticket_id or ""}
+    return pages.render(request, "audit.html", page, settings, events=events, filters=filters)

@@ -1,0 +1,136 @@
+"""Ingest a redacted ticket event: store it exactly once, classify it, decide its route.
+
+Callers pass events that already went through webhooks.events.redact_event; nothing here ever
+sees raw text. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from triage import metrics
+from triage.classify import data as classify_data
+from triage.classify import registry
+from triage.config import Settings
+from triage.db import insert_ignore, utcnow
+from triage.routing import policy, rules
+from triage.routing import service as routing
+from triage.tickets.models import Comment, Delivery, Ticket
+from triage.webhooks.events import TicketEvent
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    ticket_id: int
+    duplicate: bool
+    category: str | None
+    confidence: float | None
+    route: str | None
+
+
+@lru_cache(maxsize=4)
+def _routes(labels_dir: Path) -> rules.Routes:
+    return rules.load_routes(labels_dir)
+
+
+def ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestResult:
+    fresh = insert_ignore(
+        session,
+        Delivery,
+        Delivery(source=event.source, delivery_id=event.delivery_id, event_type=event.kind)
+        .model_dump(exclude={"id"}),
+        ["source", "delivery_id"],
+    )
+    delivery = session.exec(
+        select(Delivery).where(
+            Delivery.source == event.source, Delivery.delivery_id == event.delivery_id
+        )
+    ).one()
+    if not fresh:
+        metrics.DELIVERIES.labels(event.source, "duplicate").inc()
+        return _result(session.get(Ticket, delivery.ticket_id), duplicate=True)
+    ticket, created = _upsert_ticket(session, event)
+    if event.kind == "comment" and event.comment:
+        _add_comment(session, ticket, event)
+    if created:
+        _decide(session, ticket, settings)
+    delivery.ticket_id = ticket.id
+    session.add(delivery)
+    session.flush()
+    metrics.DELIVERIES.labels(event.source, "accepted").inc()
+    return _result(ticket, duplicate=False)
+
+
+def _result(ticket: Ticket | None, duplicate: bool) -> IngestResult:
+    if ticket is None or ticket.id is None:
+        # A duplicate of a delivery whose ticket was never linked cannot happen inside one
+        # transaction; report it as a duplicate without a ticket rather than guessing.
+        return IngestResult(0, duplicate, None, None, None)
+    return IngestResult(ticket.id, duplicate, ticket.category, ticket.confidence, ticket.route)
+
+
+def _upsert_ticket(session: Session, event: TicketEvent) -> tuple[Ticket, bool]:
+    values = Ticket(
+        source=event.source,
+        external_id=event.external_id,
+        external_table=event.external_table,
+        external_number=event.external_number,
+        subject=event.subject,
+        body=event.body or (event.comment or ""),
+        requester_id=event.requester_id,
+        organization_id=event.organization_id,
+        tags=list(event.tags),
+        external_updated_at=event.updated_at,
+        redaction_summary=event.summary,
+    ).model_dump(exclude={"id"})
+    created = insert_ignore(session, Ticket, values, ["source", "external_id"])
+    ticket = session.exec(
+        select(Ticket).where(Ticket.source == event.source, Ticket.external_id == event.external_id)
+    ).one()
+    if not created:
+        _refresh(ticket, event)
+        session.add(ticket)
+    return ticket, created
+
+
+def _refresh(ticket: Ticket, event: TicketEvent) -> None:
+    if event.updated_at:
+        ticket.external_updated_at = event.updated_at
+    ticket.tags = sorted(set(ticket.tags) | set(event.tags))
+    counts = dict(ticket.redaction_summary.get("counts", {}))
+    for kind, n in event.summary.get("counts", {}).items():
+        counts[kind] = counts.get(kind, 0) + n
+    ticket.redaction_summary = {**ticket.redaction_summary, "counts": counts}
+    ticket.updated_at = utcnow()
+
+
+def _add_comment(session: Session, ticket: Ticket, event: TicketEvent) -> None:
+    assert ticket.id is not None
+    session.add(
+        Comment(
+            ticket_id=ticket.id,
+            external_id=event.comment_id,
+            author_id=event.author_id,
+            body=event.comment or "",
+            public=event.comment_public,
+        )
+    )
+
+
+def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
+    routes = _routes(settings.labels_dir)
+    model = registry.active_model(session)
+    if model is None:
+        decision = policy.review_without_model(routes)
+    else:
+        started = time.perf_counter()
+        prediction = model.predict(classify_data.ticket_text(ticket.subject, ticket.body))
+        metrics.CLASSIFY_LATENCY.observe(time.perf_counter() - started)
+        decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
+    routing.apply_decision(session, ticket, decision)
+    metrics.TICKETS.labels(ticket.source, ticket.category or "none", ticket.route or "none").inc()

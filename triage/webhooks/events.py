@@ -1,0 +1,55 @@
+"""The one shape both sources are parsed into. Raw instances live only inside the request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from triage.redaction import engine as redaction
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    source: str
+    delivery_id: str
+    kind: Literal["created", "comment"]
+    external_id: str
+    subject: str = ""
+    body: str = ""
+    comment: str | None = None
+    comment_id: str | None = None
+    comment_public: bool = True
+    author_id: str | None = None
+    requester_id: str | None = None
+    organization_id: str | None = None
+    tags: tuple[str, ...] = ()
+    external_table: str | None = None
+    external_number: str | None = None
+    updated_at: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _merge_counts(*summaries: dict[str, Any]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    engine = None
+    for summary in summaries:
+        engine = summary.get("engine", engine)
+        for kind, n in summary.get("counts", {}).items():
+            if n:
+                counts[kind] = counts.get(kind, 0) + int(n)
+    return {"counts": counts, "engine": engine}
+
+
+def redact_event(event: TicketEvent) -> TicketEvent:
+    """Every free-text field redacted; the summary counts what was removed."""
+    subject = redaction.redact(event.subject)
+    body = redaction.redact(event.body)
+    comment = redaction.redact(event.comment) if event.comment is not None else None
+    summaries = [subject.summary, body.summary] + ([comment.summary] if comment else [])
+    return replace(
+        event,
+        subject=subject.text,
+        body=body.text,
+        comment=comment.text if comment else None,
+        summary=_merge_counts(*summaries),
+    )

@@ -1,0 +1,132 @@
+"""POST /webhooks/zendesk and /webhooks/servicenow: verify, parse, redact, store, acknowledge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from triage.config import Settings, get_settings
+from triage.db import get_engine
+from triage.errors import TriageError
+from triage.tickets import service as tickets
+from triage.webhooks import servicenow, signatures, zendesk
+from triage.webhooks.events import TicketEvent, redact_event
+from triage.webhooks.parsing import decode_json
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+class Accepted(BaseModel):
+    ticket_id: int
+    duplicate: bool
+    category: str | None = None
+    confidence: float | None = None
+    route: str | None = None
+
+
+class Ignored(BaseModel):
+    ignored: str
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"model": Accepted | Ignored},
+    400: {"description": "Body is not JSON"},
+    401: {"description": "Missing or bad signature, or stale timestamp"},
+    413: {"description": "Body over the size limit"},
+    422: {"description": "Wrong shape; the detail names the fields"},
+}
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TriageError(f"body is larger than {limit} bytes", 413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise TriageError(f"body is larger than {limit} bytes", 413)
+    return bytes(body)
+
+
+def _secrets(settings: Settings, source: str) -> list[bytes]:
+    secrets = settings.secrets_for(source)
+    if not secrets:
+        raise TriageError(f"no webhook secret is configured for {source}", 401)
+    return secrets
+
+
+def _store(event: TicketEvent) -> tickets.IngestResult:
+    """Redact, then write in one transaction; raw text never leaves this frame."""
+    safe = redact_event(event)
+    settings = get_settings()
+    for attempt in range(2):
+        with Session(get_engine(), expire_on_commit=False) as session:
+            try:
+                result = tickets.ingest(session, safe, settings)
+                session.commit()
+                return result
+            except IntegrityError:
+                # A concurrent delivery for the same ticket won the race on SQLite; the retry
+                # sees its row and records this one as a duplicate or a comment.
+                session.rollback()
+                if attempt == 1:
+                    raise TriageError("concurrent update, please retry", 409)
+    raise AssertionError("unreachable")
+
+
+def _accepted(result: tickets.IngestResult) -> JSONResponse:
+    return JSONResponse(Accepted(**result.__dict__).model_dump(), status_code=202)
+
+
+@router.post("/zendesk", status_code=202, responses=RESPONSES)
+async def zendesk_webhook(request: Request) -> JSONResponse:
+    settings = get_settings()
+    body = await _read_limited(request, settings.max_body_bytes)
+    timestamp = request.headers.get("x-zendesk-webhook-signature-timestamp", "")
+    signature = request.headers.get("x-zendesk-webhook-signature", "")
+    if not timestamp or not signature:
+        raise TriageError("missing Zendesk signature headers", 401)
+    signatures.check_fresh(
+        signatures.parse_zendesk_timestamp(timestamp), settings.webhook_tolerance_seconds
+    )
+    if not signatures.zendesk_valid(_secrets(settings, "zendesk"), timestamp, body, signature):
+        raise TriageError("signature does not match", 401)
+    data = decode_json(body)
+    if not isinstance(data, dict):
+        raise TriageError("body must be a JSON object", 422)
+    reason = zendesk.unsupported_reason(data)
+    if reason:
+        return JSONResponse({"ignored": reason}, status_code=202)
+    invocation = request.headers.get("x-zendesk-webhook-invocation-id")
+    event = zendesk.parse(data, body, invocation)
+    return _accepted(await run_in_threadpool(_store, event))
+
+
+@router.post("/servicenow", status_code=202, responses=RESPONSES)
+async def servicenow_webhook(request: Request) -> JSONResponse:
+    settings = get_settings()
+    body = await _read_limited(request, settings.max_body_bytes)
+    timestamp = request.headers.get("x-triage-timestamp", "")
+    signature = request.headers.get("x-triage-signature", "")
+    if not timestamp or not signature:
+        raise TriageError("missing X-Triage-Timestamp or X-Triage-Signature", 401)
+    signatures.check_fresh(
+        signatures.parse_unix_timestamp(timestamp), settings.webhook_tolerance_seconds
+    )
+    if not signatures.servicenow_valid(_secrets(settings, "servicenow"), timestamp, body, signature):
+        raise TriageError("signature does not match", 401)
+    data = decode_json(body)
+    if not isinstance(data, dict):
+        raise TriageError("body must be a JSON object", 422)
+    reason = servicenow.unsupported_reason(data)
+    if reason:
+        return JSONResponse({"ignored": reason}, status_code=202)
+    event = servicenow.parse(data, body, timestamp)
+    return _accepted(await run_in_threadpool(_store, event))

@@ -1,0 +1,77 @@
+"""HTTP plumbing shared by the Zendesk and ServiceNow clients: failures mapped to job outcomes.
+
+Errors carry the target and status only, never the response body: a remote error message can
+quote the ticket text we sent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import httpx
+
+from triage import metrics
+from triage.jobs.handlers import PermanentError, RetryableError
+from triage.redaction import engine as redaction
+
+
+class UpdateConflict(Exception):
+    """HTTP 409: someone changed the record since we read it; re-read and try again."""
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def check(response: httpx.Response, target: str, auth_hint: str) -> None:
+    code = response.status_code
+    if code < 300:
+        return
+    metrics.WRITEBACKS.labels(target=target, outcome=f"http_{code}").inc()
+    if code in (401, 403):
+        raise PermanentError(f"{target} refused our credentials (HTTP {code}): check {auth_hint}")
+    if code == 404:
+        raise PermanentError(f"{target} record not found (HTTP 404)")
+    if code == 409:
+        raise UpdateConflict()
+    if code == 429 or code >= 500:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise RetryableError(f"{target} answered HTTP {code}", retry_after=retry_after)
+    raise PermanentError(f"{target} rejected the request (HTTP {code})")
+
+
+def send(
+    client: httpx.Client, method: str, url: str, *, target: str, auth_hint: str, **kwargs: Any
+) -> httpx.Response:
+    try:
+        response = client.request(method, url, **kwargs)
+    except httpx.TimeoutException:
+        metrics.WRITEBACKS.labels(target=target, outcome="timeout").inc()
+        raise RetryableError(f"{target} timed out on {method}") from None
+    except httpx.TransportError as exc:
+        metrics.WRITEBACKS.labels(target=target, outcome="network_error").inc()
+        raise RetryableError(f"{target} unreachable ({type(exc).__name__})") from None
+    check(response, target, auth_hint)
+    return response
+
+
+def outgoing(text: str) -> str:
+    """Redact once more before anything leaves (promise 1); refuse if a PAN still shows."""
+    cleaned = redaction.redact(text).text
+    if redaction.contains_pan(cleaned):
+        raise PermanentError("refusing to send: a card number survived redaction")
+    return cleaned

@@ -1,0 +1,134 @@
+"""Job handlers: "writeback" (decision -> ticket) and "send_reply" (approved public reply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from triage import metrics
+from triage.audit import log as audit
+from triage.config import get_settings
+from triage.db import utcnow
+from triage.jobs.handlers import PermanentError, handler
+from triage.jobs.models import Job
+from triage.review.models import Reply
+from triage.routing import rules
+from triage.tickets.models import Decision, Ticket
+from triage.writeback import notes, servicenow, zendesk
+
+DEFAULT_SERVICENOW_TABLE = "incident"
+
+
+def _ticket(session: Session, ticket_id: int | None) -> Ticket:
+    ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
+    if ticket is None:
+        raise PermanentError(f"ticket {ticket_id} no longer exists")
+    return ticket
+
+
+def _decision(session: Session, job: Job, ticket: Ticket) -> Decision:
+    decision_id = job.payload.get("decision_id")
+    if decision_id is not None:
+        decision = session.get(Decision, decision_id)
+    else:
+        query = select(Decision).where(Decision.ticket_id == ticket.id)
+        decision = session.exec(query.order_by(col(Decision.id).desc())).first()
+    if decision is None or decision.ticket_id != ticket.id:
+        raise PermanentError(f"no decision {decision_id} for ticket {ticket.id}")
+    return decision
+
+
+def _route(decision: Decision) -> tuple[rules.Route, bool]:
+    """The route whose queue and tags the ticket gets, and whether the category is settled."""
+    routes = rules.load_routes(get_settings().labels_dir)
+    settled = decision.route in ("auto", "auto_llm") or decision.stage == "human"
+    # Until someone is sure, the ticket sits in the triage queue of routing.yaml's default.
+    return (routes.for_category(decision.category) if settled else routes.default), settled
+
+
+def _record(result: dict[str, Any]) -> dict[str, Any]:
+    outcome = "dry_run" if result.get("dry_run") else result.get("skipped") or "written"
+    metrics.WRITEBACKS.labels(target=result["target"], outcome=outcome).inc()
+    return result
+
+
+def _write_decision(ticket: Ticket, decision: Decision, reply: Reply | None) -> dict[str, Any]:
+    assert decision.id is not None
+    settings = get_settings()
+    route, settled = _route(decision)
+    note = notes.decision_note(decision, ticket.priority, reply)
+    if ticket.source == "zendesk":
+        update = zendesk.TicketUpdate(
+            marker_tag=notes.note_tag(decision.id),
+            comment=note,
+            public=False,
+            tags=route.zendesk_tags,
+            group_id=route.zendesk_group_id,
+            category=decision.category if settled else None,
+        )
+        return zendesk.write(settings, ticket.external_id, update)
+    if ticket.source == "servicenow":
+        fields = {"assignment_group": route.servicenow_assignment_group or ""}
+        if route.servicenow_category:
+            fields["category"] = route.servicenow_category
+        record = servicenow.RecordUpdate(notes.note_marker(decision.id), "work_notes", note, fields)
+        table = ticket.external_table or DEFAULT_SERVICENOW_TABLE
+        return servicenow.write(settings, table, ticket.external_id, record)
+    raise PermanentError(f"unknown ticket source {ticket.source!r}")
+
+
+@handler("writeback")
+def writeback(session: Session, job: Job) -> dict[str, Any]:
+    ticket = _ticket(session, job.ticket_id or job.payload.get("ticket_id"))
+    decision = _decision(session, job, ticket)
+    reply = session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).first()
+    result = _record(_write_decision(ticket, decision, reply))
+    return result | {"decision_id": decision.id}
+
+
+def _send_public(ticket: Ticket, reply: Reply) -> dict[str, Any]:
+    assert reply.id is not None
+    settings = get_settings()
+    if ticket.source == "zendesk":
+        update = zendesk.TicketUpdate(
+            marker_tag=notes.reply_tag(reply.id), comment=reply.body, public=True
+        )
+        return zendesk.write(settings, ticket.external_id, update)
+    if ticket.source == "servicenow":
+        record = servicenow.RecordUpdate(
+            notes.reply_marker(reply.id), "comments", notes.public_reply(reply), {}
+        )
+        table = ticket.external_table or DEFAULT_SERVICENOW_TABLE
+        return servicenow.write(settings, table, ticket.external_id, record)
+    raise PermanentError(f"unknown ticket source {ticket.source!r}")
+
+
+@handler("send_reply")
+def send_reply(session: Session, job: Job) -> dict[str, Any]:
+    reply = session.get(Reply, job.payload.get("reply_id"))
+    if reply is None:
+        raise PermanentError(f"reply {job.payload.get('reply_id')} no longer exists")
+    if reply.status == "sent":
+        return {"skipped": "already_sent", "reply_id": reply.id}
+    if reply.status != "approved":
+        # Promise 5: only an analyst-approved reply ever reaches the merchant.
+        raise PermanentError(f"reply {reply.id} is {reply.status}, not approved")
+    ticket = _ticket(session, reply.ticket_id)
+    result = _record(_send_public(ticket, reply))
+    if not result.get("dry_run"):
+        _mark_sent(session, reply, result)
+    return result | {"reply_id": reply.id}
+
+
+def _mark_sent(session: Session, reply: Reply, result: dict[str, Any]) -> None:
+    reply.status, reply.sent_at = "sent", utcnow()
+    reply.external_comment_id = result.get("comment_id")
+    session.add(reply)
+    audit.record(
+        session,
+        "system",
+        "reply.sent",
+        ticket_id=reply.ticket_id,
+        after={"reply_id": reply.id, "target": result.get("target")},
+    )

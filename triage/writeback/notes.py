@@ -1,0 +1,66 @@
+"""The internal note written back to the ticket, and the markers that make write-back idempotent.
+
+A marker is written in the same request as the note, so "marker present" means "note landed".
+"""
+
+from __future__ import annotations
+
+from triage.review.models import Reply
+from triage.tickets.models import Decision
+
+NOTE_TAG_PREFIX = "triage_note_"
+REPLY_TAG_PREFIX = "triage_reply_"
+
+
+def note_marker(decision_id: int) -> str:
+    return f"[triage:{decision_id}]"
+
+
+def note_tag(decision_id: int) -> str:
+    return f"{NOTE_TAG_PREFIX}{decision_id}"
+
+
+def reply_tag(reply_id: int) -> str:
+    return f"{REPLY_TAG_PREFIX}{reply_id}"
+
+
+def reply_marker(reply_id: int) -> str:
+    return f"Ref. triage-reply-{reply_id}"
+
+
+def source_line(decision: Decision) -> str:
+    if decision.stage == "llm" and decision.llm_model:
+        prompt = decision.prompt_version or "unknown"
+        return f"LLM {decision.llm_model} (prompt {prompt})"
+    if decision.stage == "human":
+        return "analyst"
+    return f"classifier {decision.model_version or 'unknown'}"
+
+
+def _confidence_line(decision: Decision) -> str:
+    if decision.confidence is None:
+        return "Confidence: n/a"
+    threshold = "none" if decision.threshold is None else f"{decision.threshold:.2f}"
+    return f"Confidence: {decision.confidence:.2f} (threshold {threshold})"
+
+
+def decision_note(decision: Decision, priority: str | None, reply: Reply | None) -> str:
+    assert decision.id is not None
+    lines = [
+        f"{note_marker(decision.id)} Triage suggestion",
+        f"Category: {decision.category or 'unknown'}",
+        _confidence_line(decision),
+        f"Source: {source_line(decision)}",
+        f"Route: {decision.route}, team {decision.team or '-'}, priority {priority or '-'}",
+    ]
+    why = decision.reasons.get("why_review")
+    if decision.route == "review" and why:
+        lines.append(f"Needs review: {why}")
+    if reply is not None and reply.body:
+        lines += ["", "Suggested reply (draft, not sent to the merchant):", reply.body]
+    return "\n".join(lines)
+
+
+def public_reply(reply: Reply) -> str:
+    assert reply.id is not None
+    return f"{reply.body.rstrip()}\n\n{reply_marker(reply.id)}"
