@@ -68,8 +68,9 @@ async def _drive(base: str, n: int, concurrency: int, tag: str) -> list[float]:
             payload = signing.zendesk_event(f"{tag}{i}", "Ticket", TEXTS[i % len(TEXTS)])
             body = signing.dumps(payload)
             started = time.perf_counter()
-            r = await client.post(f"{base}/webhooks/zendesk", content=body,
-                                  headers=signing.zendesk_headers(body))
+            r = await client.post(
+                f"{base}/webhooks/zendesk", content=body, headers=signing.zendesk_headers(body)
+            )
             latencies.append(time.perf_counter() - started)
             if r.status_code != 202:
                 raise SystemExit(f"unexpected {r.status_code}: {r.text[:200]}")
@@ -83,8 +84,13 @@ async def _drive(base: str, n: int, concurrency: int, tag: str) -> list[float]:
 def _measure(name: str, cmd: list[str], env: dict[str, str], n: int, conc: int) -> dict[str, float]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([*cmd, "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*cmd, "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait(base, proc)
         asyncio.run(_drive(base, min(50, n), conc, f"warm-{name}-"))
@@ -109,26 +115,54 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="triage-bench-"))
     venv_bin = Path(sys.executable).parent
-    env = {**os.environ, "TRIAGE_DATABASE_URL": f"sqlite:///{tmp / 'triage.db'}",
-           "TRIAGE_ZENDESK_WEBHOOK_SECRET": signing.ZENDESK_SECRET.decode(),
-           "TRIAGE_LOG_LEVEL": "WARNING", "BASELINE_DB": str(tmp / "baseline.db")}
-    subprocess.run([str(venv_bin / "triage"), "migrate"], env=env, cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([str(venv_bin / "python"), "-c",
-                    "from triage.db import session_scope; from triage.config import get_settings;"
-                    "from triage.classify import registry;"
-                    "s=session_scope().__enter__(); registry.ensure_active(s, get_settings(), progress=None)"],
-                   env=env, cwd=ROOT, check=True)
+    env = {
+        **os.environ,
+        "TRIAGE_DATABASE_URL": f"sqlite:///{tmp / 'triage.db'}",
+        "TRIAGE_ZENDESK_WEBHOOK_SECRET": signing.ZENDESK_SECRET.decode(),
+        "TRIAGE_LOG_LEVEL": "WARNING",
+        "BASELINE_DB": str(tmp / "baseline.db"),
+    }
+    subprocess.run(
+        [str(venv_bin / "triage"), "migrate"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [
+            str(venv_bin / "python"),
+            "-c",
+            "from triage.db import session_scope; from triage.config import get_settings;"
+            "from triage.classify import registry;"
+            "s=session_scope().__enter__(); registry.ensure_active(s, get_settings(), progress=None)",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
     uvicorn = [str(venv_bin / "uvicorn"), "--host", "127.0.0.1", "--log-level", "warning"]
     results = {
-        "baseline": _measure("baseline", [*uvicorn, "bench.ingest_baseline:app"], env,
-                             args.requests, args.concurrency),
-        "triage": _measure("triage", [*uvicorn, "--factory", "triage.main:create_app"], env,
-                           args.requests, args.concurrency),
+        "baseline": _measure(
+            "baseline",
+            [*uvicorn, "bench.ingest_baseline:app"],
+            env,
+            args.requests,
+            args.concurrency,
+        ),
+        "triage": _measure(
+            "triage",
+            [*uvicorn, "--factory", "triage.main:create_app"],
+            env,
+            args.requests,
+            args.concurrency,
+        ),
     }
     print(f"{args.requests} requests at concurrency {args.concurrency}")
     for name, r in results.items():
-        print(f"{name:9s} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms")
+        print(
+            f"{name:9s} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms"
+        )
     ratio = results["triage"]["rps"] / results["baseline"]["rps"]
     print(f"throughput ratio triage/baseline: {ratio:.2f} (target >= 0.70)")
     print(f"triage p99: {results['triage']['p99_ms']:.1f} ms (target < 50 ms)")

@@ -47,5 +47,3 @@ def ingest(data: dict) -> JSONResponse:
 @app.get("/healthz")
 def healthz() -> dict:
     return {"status": "ok"}
-
-

@@ -79,7 +79,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def settings(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Settings]:
+def settings(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Settings]:
     """Settings for a test, set the way an operator would: through TRIAGE_ environment variables."""
     for key in list(os.environ):
         if key.startswith("TRIAGE_") and key != "TRIAGE_TEST_DATABASE_URL":

@@ -34,7 +34,7 @@ def live_server() -> Iterator[str]:
         except httpx.TransportError:
             server_started = thread.is_alive()
             if not server_started:
-                raise RuntimeError("server thread died during start-up")
+                raise RuntimeError("server thread died during start-up") from None
             threading.Event().wait(0.05)
     try:
         yield base

@@ -22,7 +22,9 @@ def zendesk_headers(body: bytes, secret: bytes = ZENDESK_SECRET, ts: str | None 
     }
 
 
-def servicenow_headers(body: bytes, secret: bytes = SERVICENOW_SECRET, ts: int | None = None) -> dict:
+def servicenow_headers(
+    body: bytes, secret: bytes = SERVICENOW_SECRET, ts: int | None = None
+) -> dict:
     stamp = str(ts if ts is not None else int(time.time()))
     return {
         "Content-Type": "application/json",

@@ -1,4 +1,4 @@
-"""The hand-written data: complete, labelled from the taxonomy, and golden never overlaps training."""
+"""Hand-written data: complete, labelled from the taxonomy; golden never overlaps training."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def _taxonomy_ids() -> set[str]:
 
 
 def _training() -> list[dict[str, str]]:
-    return [row for path in sorted((ROOT / "labels" / "data").glob("*.jsonl")) for row in _rows(path)]
+    return [
+        row for path in sorted((ROOT / "labels" / "data").glob("*.jsonl")) for row in _rows(path)
+    ]
 
 
 def _golden() -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from typing import Annotated
 
@@ -57,6 +58,12 @@ def redact(
     """Read text on stdin, write it redacted (PANs, secrets, CVV, expiry, IBAN, email, phone)."""
     from triage.redaction import cli as redaction_cli
 
+    # Bad UTF-8 must not kill the stream (or echo the bytes in a traceback); a BOM is not
+    # text; "\r\n" stays as written instead of being translated.
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(encoding="utf-8-sig", errors="replace", newline="")
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     redaction_cli.run(sys.stdin, sys.stdout, jsonl=jsonl)
 
 
@@ -85,7 +92,7 @@ def users_create(
             user, token = service.create_user(session, email, role, team or [])
     except TriageError as exc:
         typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"created {user.email} ({user.role}; teams: {', '.join(user.teams) or '-'})")
     typer.echo(f"API token (shown once): {token}")
 

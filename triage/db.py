@@ -101,12 +101,10 @@ def insert_ignore(
     loser sees the winner's row afterwards: this is what keeps redelivered webhooks idempotent.
     """
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt: Any = pg_insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+        from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    result = session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0) == 1)
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    # rowcount is -1 for this statement on psycopg; RETURNING says reliably whether a row went in.
+    first_key = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    return session.execute(stmt.returning(first_key)).first() is not None

@@ -45,7 +45,11 @@ def error_body(code: str, detail: object) -> dict[str, object]:
 def _validation_detail(exc: RequestValidationError) -> list[dict[str, object]]:
     # Pydantic includes the offending input in each error; drop it so ticket text never echoes.
     return [
-        {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type")}
+        {
+            "loc": [str(p) for p in err.get("loc", ())],
+            "msg": err.get("msg", ""),
+            "type": err.get("type"),
+        }
         for err in exc.errors()
     ]
 

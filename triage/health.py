@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -29,7 +30,13 @@ def readyz() -> JSONResponse:
             checks["database"] = True
             checks["migrations"] = migrate.at_head(engine)
             checks["model"] = registry.active_model(session) is not None
-    except Exception:  # noqa: BLE001 - readiness reports, it never raises
+    except Exception:
         pass
     ready = all(checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def prometheus_metrics() -> Response:
+    """Prometheus exposition: counts, latencies and queue gauges; never ticket text."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -38,4 +38,6 @@ def configure(settings: Settings) -> None:
             handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # Alembic narrates every readiness probe's revision check at INFO.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     redaction_logging.install()

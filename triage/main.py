@@ -17,6 +17,7 @@ from triage.audit import router as audit_router
 from triage.classify import registry
 from triage.config import get_settings
 from triage.db import get_engine
+from triage.jobs import router as jobs_router
 from triage.review import pages as review_pages
 from triage.review import router as review_router
 from triage.review import ui as review_ui
@@ -59,7 +60,9 @@ def _start_worker() -> Callable[[], None]:
     return worker.start_background_worker()
 
 
-async def _observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+async def _observe(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     token = logs.REQUEST_ID.set(request_id[:64])
     started = time.perf_counter()
@@ -88,6 +91,7 @@ def create_app() -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(review_router.router)
     app.include_router(audit_router.router)
+    app.include_router(jobs_router.router)
     app.include_router(review_ui.router)
     app.mount("/static", StaticFiles(directory=review_pages.STATIC_DIR), name="static")
     return app

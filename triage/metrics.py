@@ -8,9 +8,7 @@ REQUEST_LATENCY = Histogram(
     "triage_http_request_seconds", "HTTP request latency", ["method", "route", "status"]
 )
 TICKETS = Counter("triage_tickets_total", "Tickets ingested", ["source", "category", "route"])
-DELIVERIES = Counter(
-    "triage_webhook_deliveries_total", "Webhook deliveries", ["source", "outcome"]
-)
+DELIVERIES = Counter("triage_webhook_deliveries_total", "Webhook deliveries", ["source", "outcome"])
 REDACTIONS = Counter("triage_redactions_total", "Redacted entities", ["type"])
 CLASSIFY_LATENCY = Histogram(
     "triage_classify_seconds",

@@ -16,23 +16,11 @@ from typing import Any
 import pytest
 import uvicorn
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.fakes.zendesk import API_TOKEN, EMAIL
 from tests.fakes.zendesk import fake_zendesk as fake_zendesk
 from triage.config import Settings, get_settings
 from triage.db import engine_for
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
-)
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from triage.classify.data import Example
 
 PAYOUTS = [
@@ -58,3 +61,26 @@ EXAMPLES = [
     *(Example(t, "account_access") for t in ACCESS),
     *(Example(t, "webhook_failure") for t in TINY),
 ]
+
+GOLDEN = [
+    Example("The bank bounced our payout back, says the account is closed", "payout_failure"),
+    Example("my customer is still waiting for the refund I sent last week", "refund_issue"),
+    Example("can't sign in, the 2FA code never works", "account_access"),
+    Example("payout failed again, IBAN rejected", "payout_failure"),
+]
+
+
+def write_jsonl(path: Path, examples: list[Example]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps({"text": e.text, "label": e.label}) for e in examples]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_labels(labels_dir: Path) -> list[Path]:
+    """labels_dir/data/<category>.jsonl, one file per category, like labels/data."""
+    categories = sorted({e.label for e in EXAMPLES})
+    return [
+        write_jsonl(labels_dir / "data" / f"{c}.jsonl", [e for e in EXAMPLES if e.label == c])
+        for c in categories
+    ]

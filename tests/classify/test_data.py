@@ -8,7 +8,9 @@ from triage.classify.data import DataError, Example
 
 
 def test_ticket_text_joins_subject_and_body():
-    assert data.ticket_text("Payout failed", "  Bank said no.  ") == "Payout failed\n\nBank said no."
+    assert (
+        data.ticket_text("Payout failed", "  Bank said no.  ") == "Payout failed\n\nBank said no."
+    )
     assert data.ticket_text("", "only a body") == "only a body"
     assert data.ticket_text(None, None) == ""
 
@@ -31,7 +33,10 @@ def test_read_rows_accepts_both_formats_and_names_bad_lines(tmp_path: Path):
 
 
 def test_deduplicate_keeps_the_latest_label_for_a_text():
-    examples = [Example("Refund  failed", "refund_issue"), Example("refund failed", "payout_failure")]
+    examples = [
+        Example("Refund  failed", "refund_issue"),
+        Example("refund failed", "payout_failure"),
+    ]
     assert data.deduplicate(examples) == [Example("refund failed", "payout_failure")]
 
 

@@ -18,7 +18,9 @@ def model() -> TrainedModel:
 
 
 def test_predicts_clear_tickets(model: TrainedModel):
-    assert model.predict("the bank returned our payout, account closed").category == "payout_failure"
+    assert (
+        model.predict("the bank returned our payout, account closed").category == "payout_failure"
+    )
     assert model.predict("customer never received the refund").category == "refund_issue"
     assert model.predict("2FA code rejected, cannot log in").category == "account_access"
 

@@ -105,7 +105,13 @@ def test_the_active_model_supplies_the_prediction(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     settings = configure()
-    version = registry.ensure_active(session, settings, lambda _message: None)
+    data = settings.labels_dir / "data"
+    files = [data / "settlement_delay.jsonl", data / "payout_failure.jsonl"]  # small: fast
+    model, taxonomy_hash = registry.train_from_labels(
+        session, settings, lambda _m: None, files=files
+    )
+    version = registry.register(session, model, taxonomy_hash=taxonomy_hash, created_by="test").id
+    registry.activate(session, version, "test")
     fake_llm.set_script(fake.answer(**VALID))
     ticket, job = pending_ticket(session, settings)
     run_job(session, job)

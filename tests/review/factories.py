@@ -70,14 +70,25 @@ def make_ticket(
     )
     session.add(ticket)
     session.flush()
-    assert ticket.id is not None
-    session.add(_decision(ticket.id, category, confidence, team, status))
+    _add_children(session, ticket, comments, reply_body)
+    return ticket
+
+
+def _add_children(
+    session: Session, ticket: Ticket, comments: tuple[str, ...], reply_body: str | None
+) -> None:
+    assert ticket.id is not None and ticket.category is not None
+    session.add(
+        _decision(
+            ticket.id, ticket.category, ticket.confidence or 0.0, ticket.team or "", ticket.status
+        )
+    )
     for text in comments:
         session.add(Comment(ticket_id=ticket.id, author_id="merchant", body=text, public=True))
     if reply_body is not None:
-        session.add(Reply(ticket_id=ticket.id, template_id=f"{category}_general", body=reply_body))
+        template_id = f"{ticket.category}_general"
+        session.add(Reply(ticket_id=ticket.id, template_id=template_id, body=reply_body))
     session.commit()
-    return ticket
 
 
 def _decision(ticket_id: int, category: str, confidence: float, team: str, status: str) -> Decision:

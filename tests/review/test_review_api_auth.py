@@ -124,3 +124,14 @@ def test_openapi_documents_every_review_route_with_a_response_model(client: Test
     detail = paths["/api/tickets/{ticket_id}"]["get"]["responses"]["200"]
     assert detail["content"]["application/json"]["schema"]["$ref"].endswith("/TicketDetail")
     assert "/login" not in paths and "/queue" not in paths
+
+
+def test_out_of_range_ids_are_a_clean_4xx(client: TestClient, world: World):
+    huge = 2**63
+    assert client.get(f"/api/tickets/{huge}", headers=bearer(world.lead)).status_code == 422
+    body = {"ticket_ids": [huge]}
+    assert (
+        client.post("/api/queue/bulk-confirm", json=body, headers=bearer(world.lead)).status_code
+        == 422
+    )
+    assert client.get(f"/api/audit?ticket_id={huge}", headers=bearer(world.lead)).status_code == 422

@@ -174,3 +174,20 @@ def test_audit_page_is_for_leads(client: TestClient, world: World):
     sign_in(lead, world.lead)
     page = lead.get("/audit")
     assert page.status_code == 200 and "user.create" in page.text
+
+
+def test_bulk_confirm_form(client: TestClient, world: World, session: Session):
+    second = make_ticket(session, "1010", "payout_failure").id
+    csrf = sign_in(client, world.settlements)
+    form = {"csrf_token": csrf, "ticket_id": [str(world.own), str(second), str(world.other)]}
+    response = client.post("/queue/bulk-confirm", data=form)
+    assert response.status_code == 303
+    page = client.get(response.headers["location"]).text
+    assert "Confirmed 2 ticket(s). Skipped 1." in page
+    session.expire_all()
+    assert sorted(c.ticket_id for c in session.exec(select(Correction))) == [world.own, second]
+
+
+def test_huge_ticket_id_in_a_page_is_not_found(client: TestClient, world: World):
+    sign_in(client, world.lead)
+    assert client.get(f"/tickets/{2**40}").status_code == 404

@@ -25,12 +25,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 def post_zendesk(client: TestClient, payload: dict, **kw: object):
     body = signing.dumps(payload)
-    return client.post("/webhooks/zendesk", content=body, headers=signing.zendesk_headers(body), **kw)
+    return client.post(
+        "/webhooks/zendesk", content=body, headers=signing.zendesk_headers(body), **kw
+    )
 
 
 def post_servicenow(client: TestClient, payload: dict):
     body = signing.dumps(payload)
-    return client.post("/webhooks/servicenow", content=body, headers=signing.servicenow_headers(body))
+    return client.post(
+        "/webhooks/servicenow", content=body, headers=signing.servicenow_headers(body)
+    )
 
 
 def count(session: Session, model: type) -> int:
@@ -93,7 +97,9 @@ def test_servicenow_record_is_stored(client: TestClient, session: Session) -> No
 )
 def test_zendesk_signature_failures(client: TestClient, session: Session, mutate, status) -> None:
     body = signing.dumps(signing.zendesk_event(504, "x", "y"))
-    response = client.post("/webhooks/zendesk", content=body, headers=mutate(signing.zendesk_headers(body)))
+    response = client.post(
+        "/webhooks/zendesk", content=body, headers=mutate(signing.zendesk_headers(body))
+    )
     assert response.status_code == status
     assert response.json()["error"] == "unauthorized"
     assert count(session, Ticket) == 0

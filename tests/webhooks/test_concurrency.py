@@ -17,6 +17,7 @@ from triage.tickets.models import Delivery, Ticket
 def test_parallel_redeliveries_store_once(settings: Settings, session: Session) -> None:
     body = signing.dumps(signing.zendesk_event(777, "Chargeback", "dispute opened on order 55"))
     with live_server() as base:
+
         def send(_: int) -> httpx.Response:
             headers = signing.zendesk_headers(body)
             return httpx.post(f"{base}/webhooks/zendesk", content=body, headers=headers, timeout=30)

@@ -34,7 +34,9 @@ def test_event_subscription_comment_added() -> None:
     data = {
         **EVENT,
         "type": "zen:event-type:ticket.comment_added",
-        "event": {"comment": {"id": 7, "body": "any news?", "is_public": True, "author": {"id": 5}}},
+        "event": {
+            "comment": {"id": 7, "body": "any news?", "is_public": True, "author": {"id": 5}}
+        },
     }
     event = zendesk.parse(data, b"{}", None)
     assert event.kind == "comment"

@@ -23,6 +23,7 @@ router = APIRouter(prefix="/api", tags=["audit"])
 
 Lead = Annotated[User, Depends(auth.require_role("lead"))]
 Db = Annotated[Session, Depends(get_session)]
+OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 CSV_COLUMNS = ("id", "at", "actor", "action", "ticket_id", "before", "after", "detail")
 # Spreadsheet programs run cells that start with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -70,10 +71,10 @@ def query_events(
 def list_audit(
     _user: Lead,
     session: Db,
-    ticket_id: int | None = None,
+    ticket_id: OptionalId = None,
     actor: str | None = None,
     action: str | None = None,
-    before_id: int | None = None,
+    before_id: OptionalId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     """Every human and automatic action, newest first (leads and admins)."""
@@ -109,7 +110,7 @@ def csv_lines(rows: list[AuditEvent]) -> Iterator[str]:
 def export_audit(
     _user: Lead,
     session: Db,
-    ticket_id: int | None = None,
+    ticket_id: OptionalId = None,
     actor: str | None = None,
     action: str | None = None,
 ) -> StreamingResponse:

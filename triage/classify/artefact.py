@@ -20,7 +20,6 @@ from triage.errors import TriageError
 
 TRUSTED_TYPES = [
     "numpy.float64",
-    "numpy.int64",
     "numpy.ndarray",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.feature_extraction.text.TfidfVectorizer",

@@ -216,6 +216,7 @@ def promote(
 
     if force and not (reason and reason.strip()):
         raise typer.BadParameter("--force needs --reason", param_hint="--reason")
+    _progress(f"evaluating {version} on the golden set against the gates")
     with _errors(), session_scope() as session:
         outcome = promotion.promote(session, version, _actor(actor), force=force, reason=reason)
     _report(outcome.messages, typer.echo)

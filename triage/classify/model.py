@@ -1,8 +1,9 @@
 """The classifier: word and character n-gram TF-IDF, a linear SVM, temperature-scaled probabilities.
 
-Character n-grams carry typos, inflections and the German, Spanish and French tickets; word
-bigrams carry phrases ("payout failed" vs "payment failed"). The SVM's scores become
-probabilities by a softmax at a temperature fitted on cross-validated scores (see train.py).
+Character n-grams (within word boundaries) carry typos, inflections and the German, Spanish and
+French tickets; word bigrams carry phrases ("payout failed" vs "payment failed"). The SVM's
+scores become probabilities by a softmax at a temperature fitted on cross-validated scores
+(see train.py).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Prediction:
 def build_features() -> FeatureUnion:
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode")
     chars = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=True
+        analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=2, lowercase=True
     )
     return FeatureUnion([("words", words), ("chars", chars)])
 

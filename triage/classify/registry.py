@@ -7,6 +7,7 @@ artefact again only when that id changes.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -18,11 +19,12 @@ from triage import metrics
 from triage.audit import log as audit
 from triage.classify import artefact, data
 from triage.classify.models import ModelVersion
-from triage.classify.train import Progress, train
+from triage.classify.train import Progress, quiet, train
 from triage.config import Settings
 from triage.db import utcnow
 from triage.errors import TriageError
 
+log = logging.getLogger(__name__)
 CHECK_SECONDS = 3.0
 ACTIVE, CANDIDATE, RETIRED = "active", "candidate", "retired"
 
@@ -162,12 +164,22 @@ def active_model(session: Session) -> artefact.TrainedModel | None:
         ).first()
         entry = _CACHE.get(key)
         if entry is None or entry.version_id != active_id:
-            model = None if active_id is None else load_version(get_version(session, active_id))
-            entry = _Cached(active_id, model, now)
+            entry = _Cached(active_id, _load_active(session, active_id), now)
             _CACHE[key] = entry
             _publish(active_id)
         entry.checked_at = now
         return entry.model
+
+
+def _load_active(session: Session, version_id: str | None) -> artefact.TrainedModel | None:
+    # A refused artefact must not break ingestion: tickets go to review and health says so.
+    if version_id is None:
+        return None
+    try:
+        return load_version(get_version(session, version_id))
+    except artefact.ArtefactError as exc:
+        log.error("active model not loaded: %s", exc.message)
+        return None
 
 
 def _publish(version_id: str | None) -> None:
@@ -200,8 +212,11 @@ def train_from_labels(
     return model, data.taxonomy_hash(taxonomy if categories else None, labels)
 
 
-def ensure_active(session: Session, settings: Settings, progress: Progress) -> str | None:
+def ensure_active(
+    session: Session, settings: Settings, progress: Progress | None = None
+) -> str | None:
     """First start: with no model version at all, train one from labels/data and activate it."""
+    progress = progress or quiet
     current = active_version(session)
     if current is not None:
         return current.id

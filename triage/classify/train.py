@@ -36,7 +36,7 @@ Progress = Callable[[str], None]
 FOLDS = 5
 
 
-def _quiet(_message: str) -> None:
+def quiet(_message: str) -> None:
     return None
 
 
@@ -118,7 +118,7 @@ def train(
     min_examples: int,
     categories: Sequence[str] | None = None,
     folds: int = FOLDS,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> TrainedModel:
     """Fit, calibrate and threshold a model on `examples`; categories default to their labels."""
     labels = sorted({example.label for example in examples})

@@ -11,23 +11,17 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from triage import metrics
 from triage.audit import log as audit
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db import insert_ignore, utcnow
 from triage.errors import TriageError
 from triage.jobs.models import Job
 
 STATUSES = ("queued", "running", "done", "dead")
 MAX_ERROR_CHARS = 500
-
-
-def _insert_for(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def enqueue(
@@ -49,8 +43,7 @@ def enqueue(
         "updated_at": now,
     }
     session.flush()
-    stmt = _insert_for(session)(Job).values(**values)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    insert_ignore(session, Job, values, ["dedupe_key"])
     return session.exec(select(Job).where(Job.dedupe_key == dedupe_key)).one()
 
 

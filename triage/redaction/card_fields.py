@@ -9,17 +9,22 @@ from triage.redaction.cards import CARD_CONTEXT
 from triage.redaction.normalize import View
 
 _DATE = r"(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?[0-9]{2}|(?:0[1-9]|1[0-2])(?:20)?[0-9]{2}"
+# Between a label and its value: punctuation, JSON quotes, and a filler word ("is", "le").
+_GAP = r"[\s:=#.\-\"'/]{0,6}(?:(?:is|was|on|ist|es|est|le|number|no\.?)\s*[:=#\"']?\s*)?"
 _EXPIRY = re.compile(
-    r"(?i)(?<![a-z])(?:exp(?:iry|iration|ires|ira|\.)?(?:\s*date)?|valid\s+(?:thru|through|until)"
-    r"|good\s+thru|ablauf(?:datum)?|g[üu]ltig\s+bis|vence|vencimiento|caducidad"
-    r"|date\s+d'expiration|scadenza|mm\s?/\s?yy)"
-    rf"[\s:=#.-]{{0,4}}(?:(?:is|on|ist|es|est)\s+)?(?P<v>{_DATE})(?![0-9])"
+    r"(?i)(?<![a-z])(?:exp(?:iry|iration|ire[sd]?|ira(?:tion)?|\.)?(?:[\s_]*(?:date|dt))?"
+    r"|valid\s+(?:thru|through|until|till)|good\s+thru|ablauf(?:datum)?|g[üu]ltig(?:\s+bis)?"
+    r"|vence|vencimiento|caducidad|date\s+d'expiration|scadenza|validade|validit[àée]"
+    r"|valable\s+jusqu'(?:au|à)|vervaldatum|срок(?:\s+действия)?|mm\s?/\s?(?:yy|jj|aa)(?:yy)?)"
+    rf"{_GAP}(?P<v>{_DATE})(?![0-9])"
 )
 _CVV = re.compile(
-    r"(?i)(?<![a-z])(?P<label>cvv2?|cvc2?|cav2|cvn|csc|cid|security\s+code|card\s+code"
-    r"|c[óo]digo\s+(?:de\s+seguridad|cvv|cvc)|kartenpr[üu]fnummer|pr[üu]f(?:nummer|ziffer)"
-    r"|sicherheitscode|cryptogramme(?:\s+visuel)?|code\s+de\s+s[ée]curit[ée])"
-    r"[\s:=#.-]{0,4}(?:(?:is|was|ist|es|est|number|no\.?)\s*[:=#]?\s*)?(?P<v>[0-9]{3,4})(?![0-9])"
+    r"(?i)(?<![a-z])(?P<label>cvv2?|cvc2?|cav2|cvn|csc|cid|cvd|sec(?:urity)?\.?\s+code|card\s+code"
+    r"|card\s+verification(?:\s+(?:code|value|number))?"
+    r"|c[óo]digo\s+(?:de\s+seguridad|de\s+seguran[çc]a|cvv|cvc)|kartenpr[üu]fnummer"
+    r"|pr[üu]f(?:nummer|ziffer|code)|sicherheitscode|cryptogramme(?:\s+visuel)?"
+    r"|code\s+de\s+s[ée]curit[ée]|codice\s+(?:di\s+sicurezza|cvv|cvc)|beveiligingscode)"
+    rf"{_GAP}(?P<v>[0-9]{{3,4}})(?![0-9])"
 )
 _CONTEXT_REACH = 120
 

@@ -17,19 +17,23 @@ from dataclasses import dataclass
 from triage.redaction.base import CVV, EXPIRY, PAN, Finding
 from triage.redaction.normalize import View, luhn_ok
 
+# Any HTML entity, JSON \\uXXXX escape or run of URL escapes can sit between groups: a written
+# digit among them ("&#52;") is too contrived to matter, a missed separator leaks a card.
 _ATOM = (
-    r"(?:[ \t\-./|_+]|\\[nrt]|\\u(?i:00a0|00ad|200[0-9ab]|202f|3000|0020)"
-    r"|&(?i:nbsp|thinsp|ensp|emsp|#160|#xa0|#32|#x20|#8203|#x200b);"
-    r"|%(?:20|2[dD]|[cC]2%[aA]0)|</?[A-Za-z][^<>\n]{0,40}>|=?\r?\n(?:[ \t]*>)*)"
+    r"(?:[ \t\r\x0b\x0c\-./|_+\"']|\\[nrt/\\]|\\u[0-9A-Fa-f]{4}"
+    r"|&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
+    r"|(?:%[0-9A-Fa-f]{2}){1,3}|</?[A-Za-z][^<>\n]{0,40}>|<!--[^<>]{0,20}-->"
+    r"|=?\r?\n(?:[ \t]*>)*)"
 )
-_RUN = re.compile(rf"[0-9]+(?:(?:{_ATOM}{{1,6}}|,)[0-9]+)*")
+_RUN = re.compile(rf"[0-9]+(?:(?:{_ATOM}|,){{1,8}}[0-9]+)*")
 # Splits a run into digit groups and gaps; gaps go first because "%20" and "&#160;" hold digits.
-_PIECE = re.compile(rf"(?P<gap>{_ATOM}+|,)|(?P<digits>[0-9]+)")
+_PIECE = re.compile(rf"(?P<gap>(?:{_ATOM}|,)+)|(?P<digits>[0-9]+)")
 _WEAK_GAP = re.compile(r"[\n,|<&%\\]")
 CARD_CONTEXT = re.compile(
     r"(?i)card|karte|tarjeta|carte|cart[aã]o|carta\b|kaart|\bkort|\bkarta|visa|master\s?card"
     r"|\bamex\b|american express|discover|\bjcb\b|diners|union\s?pay|maestro|\bpan\b|\bcc\b"
     r"|\bccn\b|cvv|cvc|credit|kredit|debit|d[ée]bito|cr[ée]dito|\bcb\b|\bbin\b"
+    r"|\bkart(?:\b|[ıiu])|карт|кредит|カード|卡|بطاق|कार्ड|כרטיס|κάρτα|thẻ|บัตร|카드"
 )
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 80, 40
 _SHORT_RUN = 23  # a PAN plus expiry or CVV; longer runs are tables, lists or logs
@@ -40,7 +44,7 @@ _TAIL = re.compile(
     r"[\s:=#.-]{0,3}(?:(?P<exp>(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?[0-9]{2}"
     r"|(?:0[1-9]|1[0-2])(?:20)?[0-9]{2})|(?P<cvv>[0-9]{3,4}))(?![0-9])"
 )
-_MMYY = re.compile(r"(?:0[1-9]|1[0-2])(?:2[4-9]|3[0-9])")
+_MMYY = re.compile(r"(?:0[1-9]|1[0-2])(?:2[4-9]|3[0-9])(?:[0-9]{3,4})?")
 
 # (prefix length, lowest prefix, highest prefix, allowed lengths)
 _ANY = frozenset(range(12, 20))
@@ -124,7 +128,7 @@ def _glued(run: _Run, gi: int, start: int, ends: list[int]) -> Iterator[tuple[in
     for end_index in range(gi, len(ends)):
         group_start = run.starts[end_index]
         for end in range(max(group_start + 1, start + 12), min(ends[end_index], start + 20)):
-            if ends[end_index] - end <= 6:
+            if ends[end_index] - end <= 8:
                 yield start, end, False
 
 
@@ -154,6 +158,8 @@ def _accept(run: _Run, start: int, end: int, aligned: bool, context: bool) -> bo
         return luhn_ok(digits) and (context or bool(_MMYY.fullmatch(leftover)))
     luhn = luhn_ok(digits)
     if len(run.digits) <= _SHORT_RUN:
+        if luhn and not context and _part_of_one_number(run, start, end):
+            return False
         return luhn or context
     # Long runs are tables, lists and logs: a card there is written consistently, or fills
     # whole lines (a number split across lines, between other lines of digits).
@@ -163,6 +169,47 @@ def _accept(run: _Run, start: int, end: int, aligned: bool, context: bool) -> bo
         return luhn and _whole_lines(run, first, last)
     apart = _stands_apart(run, start, end, inner)
     return (luhn and (apart or context)) or (apart and context)
+
+
+def _part_of_one_number(run: _Run, start: int, end: int) -> bool:
+    """A window cut out of a number written as one ("6466 6247 5227 6687 12"): groups of its
+    size and separator go on right before or after it. Typically an order id whose first
+    three groups pass Luhn as a 12-digit Maestro. A longer window in a longer run keeps the
+    benefit of the doubt (a card after a 4-digit reference); an MM/YY group after it is expiry.
+    """
+    if end - start > 12 and len(run.digits) > 19:
+        return False
+    first, last = run.starts.index(start), run.ends.index(end)
+    sizes = {run.ends[i] - run.starts[i] for i in range(first, last + 1)}
+    gaps = set(run.gaps[first:last])
+    if len(sizes) != 1 or len(gaps) > 1:
+        return False
+    size = sizes.pop()
+
+    def continues(index: int, gap: str) -> bool:
+        group = run.digits[run.starts[index] : run.ends[index]]
+        return len(group) == size and (not gaps or gap in gaps)
+
+    before = first > 0 and continues(first - 1, run.gaps[first - 1])
+    after = last + 1 < len(run.starts) and continues(last + 1, run.gaps[last])
+    if after and _MMYY.fullmatch(run.digits[run.starts[last + 1] : run.ends[last + 1]]):
+        after = False
+    return before or after
+
+
+def _glued_pairs(run: _Run) -> list[tuple[int, int, bool]]:
+    """Two card numbers typed with nothing between them: one long group that splits into two
+    card-shaped, Luhn-valid halves (an ARN or a long id almost never does)."""
+    found: list[tuple[int, int, bool]] = []
+    for start, end in zip(run.starts, run.ends, strict=True):
+        if not 24 <= end - start <= 38:
+            continue
+        for cut in range(max(start + 12, end - 19), min(start + 20, end - 11)):
+            halves = (run.digits[start:cut], run.digits[cut:end])
+            if all(card_shaped(half) and luhn_ok(half) for half in halves):
+                found += [(start, cut, True), (cut, end, True)]
+                break
+    return found
 
 
 def _whole_lines(run: _Run, first: int, last: int) -> bool:
@@ -178,6 +225,7 @@ def _run_findings(run: _Run, context: _Context) -> list[Finding]:
         near = context.near(run.positions[start], run.positions[end - 1])
         if _accept(run, start, end, aligned, near):
             accepted.append((start, end, luhn_ok(run.digits[start:end])))
+    accepted += _glued_pairs(run)
     valid = [w for w in accepted if w[2]]
     # A Luhn-valid PAN explains the run; Luhn-failing windows over it would only blur last4.
     kept = valid + [w for w in accepted if not w[2] and not _overlaps(w, valid)]

@@ -8,11 +8,15 @@ from triage.redaction.base import EMAIL, IBAN, PHONE, Finding
 from triage.redaction.normalize import View
 
 _EMAIL = re.compile(
-    r"(?<![\w.%+'-])[\w.%+'-]+@[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,}"
+    r"(?<![\w.%+'-])[\w.%+'-]+?(?:@|%40|=40)[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.[^\W\d_]{2,}"
 )
-_PHONE_INTL = re.compile(r"(?<![\w+])\+[1-9][0-9]{0,2}(?:[ .\-]?\(?[0-9]{1,5}\)?){2,6}(?![0-9])")
+# "+49 30 ..." or the dialled form "0049 30 ..." / "00 44 20 ...".
+_PHONE_INTL = re.compile(
+    r"(?<![\w+])(?:\+|(?<![0-9][ .\-])00 ?(?=[1-9][0-9]{0,2}[ .\-]))[1-9][0-9]{0,2}"
+    r"(?:[ .\-]?\(?[0-9]{1,5}\)?){2,6}(?![0-9])"
+)
 _PHONE_NANP = re.compile(
-    r"(?<![\w./-])(?:\([2-9][0-9]{2}\)\s?|[2-9][0-9]{2}(?P<s>[-. ]))[2-9][0-9]{2}"
+    r"(?<![\w./-])(?:1[-. ])?(?:\([2-9][0-9]{2}\)\s?|[2-9][0-9]{2}(?P<s>[-. ]))[2-9][0-9]{2}"
     r"(?(s)(?P=s)|[-. ])[0-9]{4}(?![\w/-]|\.[0-9])"
 )
 _PHONE_LABELLED = re.compile(
@@ -26,7 +30,11 @@ _ID_WORDS = re.compile(
     r"(?i)(?:order|ticket|case|invoice|ref|reference|merchant|mid|account|acct|transaction"
     r"|txn|arn|id|#|no\.|nr\.|batch|payout|dispute)[\s:#.-]*$"
 )
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,32}")
+# "IBAN" may be glued on; groups may wrap onto a new (quoted) line.
+_IBAN = re.compile(
+    r"(?:(?:(?<=[Ii][Bb][Aa][Nn])|(?<![A-Za-z0-9]))[A-Za-z]{2}|(?<=[a-z])[A-Z]{2}|(?<![A-Za-z0-9])"
+    r"[A-Z]{2} )[0-9]{2}(?:(?:[ \-]{1,2}|\r?\n(?:[ \t]*>)*[ \t]*)?[A-Za-z0-9]){11,32}"
+)
 _IBAN_LENGTHS = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
     "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
@@ -83,7 +91,7 @@ class EmailRecognizer:
     entities = (EMAIL,)
 
     def find(self, view: View) -> list[Finding]:
-        if "@" not in view.text:
+        if "@" not in view.text and "40" not in view.text:
             return []
         return [Finding(EMAIL, m.start(), m.end()) for m in _EMAIL.finditer(view.text)]
 

@@ -48,8 +48,9 @@ def _fold(char: str) -> str:
     category = unicodedata.category(char)
     if category == "Nd":
         return str(unicodedata.decimal(char))
-    if category in ("Zs", "Cf"):
-        # Zero-width spaces, soft hyphens and odd spaces all read as a space between groups.
+    if category in ("Zs", "Cf", "Mn", "Me"):
+        # Zero-width spaces, soft hyphens, odd spaces and combining marks (an underline
+        # drawn under each digit) all read as a space between groups.
         return " "
     if category in ("Zl", "Zp") or char == "\x85":
         return "\n"

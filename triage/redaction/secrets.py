@@ -29,6 +29,17 @@ def _looks_secret(value: str) -> bool:
     return len(value) >= 6 and (has_digit or has_symbol or mixed)
 
 
+def _token_like(value: str) -> bool:
+    """After "Bearer": a credential, not the next word of a sentence ("Bearer authentication")."""
+    return len(value) >= 20 or _looks_secret(value)
+
+
+# Values people write instead of the secret ("password: ********", "token: [redacted]").
+_MASKED = re.compile(
+    r"[*•●·xX#._\-]+|[\[(<]?(?i:redacted|hidden|removed|masked|filtered|omitted)[\])>]?"
+)
+
+
 def _basic_credentials(value: str) -> bool:
     try:
         decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
@@ -51,15 +62,29 @@ def _p(
     return _Pattern(name, re.compile(regex), triggers, check)
 
 
+_STRONG_PASSWORD_LABEL = (
+    r"(?i:pass(?:word|wd|phrase|wort|code)|pwd|kennwort|contrase[ñn]a|mot\s+de\s+passe"
+    r"|mot_de_passe|senha|пароль|parola|has[łl]o|wachtwoord|l[öo]senord|salasana|heslo"
+    r"|jelszó|şifre|sifre|パスワード|密码|密碼|비밀번호|كلمة\s*(?:ال)?(?:مرور|السر)|סיסמה|पासवर्ड)"
+)
 _PASSWORD_LABEL = (
-    r"(?i:pass(?:word|wd|phrase|wort)?|pwd|kennwort|contrase[ñn]a|clave|mot\s+de\s+passe"
-    r"|mot_de_passe|(?<![a-z])pin(?:\s*code)?)"
+    rf"(?:{_STRONG_PASSWORD_LABEL}|(?i:pass|clave|(?<![a-z])pw|(?<![a-z])pin(?:\s*code)?)(?![a-z]))"
 )
 _KEY_LABEL = (
     r"(?i:(?:client|app|api|consumer|webhook|signing)?[_\- ]?secret(?:[_\- ]?key)?"
     r"|api[_\- ]?key|apikey|access[_\- ]?key|(?:access|auth|refresh|api|bearer)?[_\- ]?token"
     r"|private[_\- ]?key)"
 )
+# What people write between a password label and the password, in several languages.
+_SAYS = (
+    r"(?:(?i:is|was|ist|war|lautet|es|est|era|è|é|e|c'est|jest|är|on|er)(?![\w'])"
+    r"|->|=>|→|-|–|—|:|=)"
+)
+_PASSWORD_TRIGGERS = (
+    "pass", "pwd", "pw", "kennwort", "contrase", "clave", "pin", "senha", "пароль", "parola",
+    "hasło", "haslo", "wachtwoord", "senord", "salasana", "heslo", "jelsz", "şifre", "sifre", "パスワード", "密码",
+    "密碼", "비밀번호", "كلمة", "סיסמה", "पासवर्ड",
+)  # fmt: skip
 PATTERNS: tuple[_Pattern, ...] = (
     _p("stripe_key", r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}", ("sk_", "rk_")),
     _p("stripe_webhook_secret", r"whsec_[0-9A-Za-z+/=]{8,}", ("whsec_",)),
@@ -71,12 +96,24 @@ PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p(
         "aws_secret_key",
-        r"(?i:aws)[\w\- ]{0,20}?(?i:secret|key)[\w\"']{0,20}\s*[:=]\s*[\"']?"
+        r"(?i:aws)[\w\- ]{0,20}?(?i:secret|key)[\w\"']{0,20}(?:\s*[:=]|\s+(?i:is|was|=))\s*[\"']?"
         r"(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
         ("aws",),
     ),
-    _p("github_token", r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})", ("gh",)),
-    _p("slack_token", r"xox[abposre]-[A-Za-z0-9-]{10,}", ("xox",)),
+    _p(
+        # A secret access key pasted near its key id or the word AWS, without a label (the
+        # console's credentials CSV): 40 base64 characters mixing cases and digits.
+        "aws_secret_nearby",
+        r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]{0,39}[0-9])(?=[A-Za-z0-9/+]{0,39}[A-Z])"
+        r"(?=[A-Za-z0-9/+]{0,39}[a-z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+        ("aws", "akia", "asia"),
+    ),
+    _p(
+        "github_token",
+        r"(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{22,})",
+        ("gh", "github_pat_"),
+    ),
+    _p("slack_token", r"(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}", ("xox", "xapp-")),
     _p("slack_webhook", r"hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+", ("hooks.",)),
     _p("jwt", r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", ("eyj",)),
     _p("openai_key", r"sk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_-]{20,}", ("sk-",)),
@@ -89,9 +126,15 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p("braintree_token", r"access_token\$(?:production|sandbox)\$[\w$]{20,}", ("access_token$",)),
     _p(
         "private_key",
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----"
-        r"(?s:.*?-----END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----|.*\Z)",
+        r"(?i)-{3,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}"
+        r"(?s:.*?-{3,}\s*END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}|.*\Z)",
         ("begin",),
+    ),
+    _p("putty_key", r"PuTTY-User-Key-File-\d+:(?s:.*?Private-MAC:[^\n]*|.*\Z)", ("putty-",)),
+    _p(
+        "secret_element",
+        r"(?i)<(?P<t>password|passwd|pwd|secret|api_?key|token|private_?key)>(?P<v>[^<]{1,400})</(?P=t)>",
+        ("<pass", "<pwd", "<secret", "<api", "<token", "<private"),
     ),
     _p(
         "authorization_header",
@@ -99,22 +142,28 @@ PATTERNS: tuple[_Pattern, ...] = (
         rf"(?:(?:bearer|basic|token|digest|apikey)\s+)?(?P<v>{_VALUE_END}+)",
         ("authori",),
     ),
-    _p("bearer", r"(?i)\bbearer\s+(?P<v>[A-Za-z0-9._~+/=-]{8,})", ("bearer",)),
+    _p("bearer", r"(?i)\bbearer\s*[:=]?\s*(?P<v>[A-Za-z0-9._~+/=-]{8,})", ("bearer",), _token_like),
     _p("basic", r"\bBasic\s+(?P<v>[A-Za-z0-9+/]{6,}={0,2})", ("basic",), _basic_credentials),
     _p(
         "password_value",
         rf"{_PASSWORD_LABEL}[\"']?\s*[:=]\s*[\"']?(?P<v>{_VALUE_END}+)",
-        ("pass", "pwd", "kennwort", "contrase", "clave", "pin"),
+        _PASSWORD_TRIGGERS,
     ),
     _p(
         "password_quoted",
-        rf"{_PASSWORD_LABEL}[\"']?\s*[:=]\s*(?P<q>[\"'])(?P<v>(?:(?!(?P=q))[^\n]){{1,200}})(?P=q)",
-        ("pass", "pwd", "kennwort", "contrase", "clave", "pin"),
+        rf"{_PASSWORD_LABEL}[\"']?\s*(?:[:=]|{_SAYS})?\s*(?P<q>[\"'])(?P<v>(?:(?!(?P=q))[^\n]){{1,200}})(?P=q)",
+        _PASSWORD_TRIGGERS,
+    ),
+    _p(
+        "password_bare",
+        rf"(?<![\w/]){_STRONG_PASSWORD_LABEL}(?:\s*{_SAYS})?\s+(?P<v>{_VALUE_END}+)",
+        _PASSWORD_TRIGGERS,
+        _looks_secret,
     ),
     _p(
         "password_sentence",
-        rf"{_PASSWORD_LABEL}\s+(?i:is|was|ist|war|es|est|era)\s+[\"']?(?P<v>{_VALUE_END}+)",
-        ("pass", "pwd", "kennwort", "contrase", "clave"),
+        rf"{_PASSWORD_LABEL}\s+{_SAYS}\s*[\"']?(?P<v>{_VALUE_END}+)",
+        _PASSWORD_TRIGGERS,
         _looks_secret,
     ),
     _p(
@@ -134,7 +183,8 @@ def _findings(pattern: _Pattern, text: str) -> list[Finding]:
     found = []
     for match in pattern.regex.finditer(text):
         group = "v" if "v" in pattern.regex.groupindex else 0
-        if pattern.check is None or pattern.check(match.group(group)):
+        value = match.group(group)
+        if _MASKED.fullmatch(value) is None and (pattern.check is None or pattern.check(value)):
             found.append(Finding(SECRET, match.start(group), match.end(group)))
     return found
 

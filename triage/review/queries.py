@@ -37,6 +37,8 @@ class QueueFilter:
 
 def visible_ticket(session: Session, user: User, ticket_id: int, lock: bool = False) -> Ticket:
     """The ticket if this user may see it; 404 otherwise so other teams' tickets stay unseen."""
+    if not 1 <= ticket_id <= schemas.MAX_ID:
+        raise TriageError("no such ticket", 404)
     ticket = session.get(Ticket, ticket_id, with_for_update=lock)
     if ticket is None or not auth.can_see_team(user, ticket.team):
         raise TriageError("no such ticket", 404)

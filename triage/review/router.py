@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlmodel import Session
 
 from triage.auth import dependencies as auth
@@ -21,6 +21,8 @@ router = APIRouter(prefix="/api", tags=["review"])
 Reader = Annotated[User, Depends(auth.current_user)]
 Writer = Annotated[User, Depends(auth.writer)]
 Db = Annotated[Session, Depends(get_session)]
+TicketId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
+Hours = Annotated[float | None, Query(ge=0, le=24 * 366 * 10)]
 
 
 @router.get("/queue", response_model=schemas.QueuePage)
@@ -31,10 +33,10 @@ def get_queue(
     source: str | None = None,
     team: str | None = None,
     stage: Annotated[str | None, Query(pattern="^(category|reply)$")] = None,
-    min_age_hours: Annotated[float | None, Query(ge=0)] = None,
-    max_age_hours: Annotated[float | None, Query(ge=0)] = None,
+    min_age_hours: Hours = None,
+    max_age_hours: Hours = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=schemas.MAX_ID)] = 0,
 ) -> schemas.QueuePage:
     """Tickets awaiting an analyst in the caller's teams, most urgent and oldest first."""
     flt = queries.QueueFilter(
@@ -44,7 +46,7 @@ def get_queue(
 
 
 @router.get("/tickets/{ticket_id}", response_model=schemas.TicketDetail)
-def get_ticket(ticket_id: int, user: Reader, session: Db) -> schemas.TicketDetail:
+def get_ticket(ticket_id: TicketId, user: Reader, session: Db) -> schemas.TicketDetail:
     """The redacted conversation, every decision with its confidence and threshold, the reply."""
     return queries.ticket_detail(session, user, ticket_id)
 
@@ -55,7 +57,7 @@ def _done(session: Session, user: User, ticket_id: int) -> schemas.TicketDetail:
 
 
 @router.post("/tickets/{ticket_id}/confirm", response_model=schemas.TicketDetail)
-def confirm(ticket_id: int, user: Writer, session: Db) -> schemas.TicketDetail:
+def confirm(ticket_id: TicketId, user: Writer, session: Db) -> schemas.TicketDetail:
     """Confirm the suggested category (recorded as a confirming correction)."""
     service.confirm(session, user, ticket_id)
     return _done(session, user, ticket_id)
@@ -63,7 +65,7 @@ def confirm(ticket_id: int, user: Writer, session: Db) -> schemas.TicketDetail:
 
 @router.post("/tickets/{ticket_id}/correct", response_model=schemas.TicketDetail | None)
 def correct(
-    ticket_id: int, body: schemas.CorrectIn, user: Writer, session: Db
+    ticket_id: TicketId, body: schemas.CorrectIn, user: Writer, session: Db
 ) -> schemas.TicketDetail | None:
     """Change the category; the ticket moves to that category's team (null if you lose sight)."""
     ticket = service.correct(session, user, ticket_id, body.category, body.reason)
@@ -75,7 +77,7 @@ def correct(
 
 @router.post("/tickets/{ticket_id}/reply", response_model=schemas.TicketDetail)
 def edit_reply(
-    ticket_id: int, body: schemas.ReplyIn, user: Writer, session: Db
+    ticket_id: TicketId, body: schemas.ReplyIn, user: Writer, session: Db
 ) -> schemas.TicketDetail:
     """Replace the draft reply's text (redacted before it is stored)."""
     service.edit_reply(session, user, ticket_id, body.body)
@@ -83,7 +85,7 @@ def edit_reply(
 
 
 @router.post("/tickets/{ticket_id}/approve", response_model=schemas.ApproveResult)
-def approve(ticket_id: int, user: Writer, session: Db) -> schemas.ApproveResult:
+def approve(ticket_id: TicketId, user: Writer, session: Db) -> schemas.ApproveResult:
     """Approve the reply and queue it for sending; approving twice sends once."""
     reply, job, already = service.approve(session, user, ticket_id)
     session.commit()
@@ -96,7 +98,7 @@ def approve(ticket_id: int, user: Writer, session: Db) -> schemas.ApproveResult:
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=schemas.TicketDetail)
 def requeue(
-    ticket_id: int, user: Writer, session: Db, body: schemas.RequeueIn | None = None
+    ticket_id: TicketId, user: Writer, session: Db, body: schemas.RequeueIn | None = None
 ) -> schemas.TicketDetail:
     """Send the ticket back to the review queue for a category decision."""
     service.requeue(session, user, ticket_id, body.reason if body else None)

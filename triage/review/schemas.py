@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+# Ids are 32-bit integers in the database; larger ones are a 422, not a database error.
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Stage = Literal["category", "reply", "done", "waiting"]
 
 
@@ -128,7 +131,7 @@ class ApproveResult(BaseModel):
 
 
 class BulkConfirmIn(BaseModel):
-    ticket_ids: list[int] = Field(min_length=1, max_length=200)
+    ticket_ids: list[RowId] = Field(min_length=1, max_length=200)
 
 
 class BulkConfirmResult(BaseModel):

@@ -20,7 +20,7 @@ from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.models import Job
 from triage.redaction import engine as redaction
-from triage.review import queries, replies
+from triage.review import queries, replies, schemas
 from triage.review.models import Correction, Reply
 from triage.routing import rules
 from triage.tickets.models import Decision, Ticket
@@ -164,7 +164,7 @@ def bulk_confirm(
     confirmed: list[int] = []
     skipped: list[int] = []
     for ticket_id in dict.fromkeys(ticket_ids):
-        ticket = session.get(Ticket, ticket_id)
+        ticket = session.get(Ticket, ticket_id) if 1 <= ticket_id <= schemas.MAX_ID else None
         if ticket is None or ticket.status != "in_review" or ticket.category is None:
             skipped.append(ticket_id)
             continue

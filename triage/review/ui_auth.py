@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -87,7 +87,7 @@ def audit_page(
     settings: Config,
     actor: str = "",
     action: str = "",
-    ticket_id: int | None = None,
+    ticket_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     page = pages.page_for(caller, settings)
     if page is None:

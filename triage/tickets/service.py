@@ -42,8 +42,9 @@ def ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestRe
     fresh = insert_ignore(
         session,
         Delivery,
-        Delivery(source=event.source, delivery_id=event.delivery_id, event_type=event.kind)
-        .model_dump(exclude={"id"}),
+        Delivery(
+            source=event.source, delivery_id=event.delivery_id, event_type=event.kind
+        ).model_dump(exclude={"id"}),
         ["source", "delivery_id"],
     )
     delivery = session.exec(

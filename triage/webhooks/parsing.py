@@ -16,7 +16,7 @@ def decode_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, ValueError):
-        raise TriageError("body is not valid JSON", 400, "invalid_json")
+        raise TriageError("body is not valid JSON", 400, "invalid_json") from None
 
 
 def validate(model: type[M], data: Any) -> M:
@@ -26,7 +26,7 @@ def validate(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"]) or "body" for err in exc.errors()})
-        raise TriageError(f"invalid or missing field(s): {', '.join(fields)}", 422)
+        raise TriageError(f"invalid or missing field(s): {', '.join(fields)}", 422) from None
 
 
 def as_id(value: str | int | None) -> str | None:

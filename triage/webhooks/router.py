@@ -77,7 +77,7 @@ def _store(event: TicketEvent) -> tickets.IngestResult:
                 # sees its row and records this one as a duplicate or a comment.
                 session.rollback()
                 if attempt == 1:
-                    raise TriageError("concurrent update, please retry", 409)
+                    raise TriageError("concurrent update, please retry", 409) from None
     raise AssertionError("unreachable")
 
 
@@ -120,7 +120,9 @@ async def servicenow_webhook(request: Request) -> JSONResponse:
     signatures.check_fresh(
         signatures.parse_unix_timestamp(timestamp), settings.webhook_tolerance_seconds
     )
-    if not signatures.servicenow_valid(_secrets(settings, "servicenow"), timestamp, body, signature):
+    if not signatures.servicenow_valid(
+        _secrets(settings, "servicenow"), timestamp, body, signature
+    ):
         raise TriageError("signature does not match", 401)
     data = decode_json(body)
     if not isinstance(data, dict):

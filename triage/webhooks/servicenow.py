@@ -33,7 +33,7 @@ class ServiceNowPayload(BaseModel):
 
 def unsupported_reason(data: dict[str, Any]) -> str | None:
     event = data.get("event", "insert")
-    return None if event in HANDLED_EVENTS else "unsupported event type"
+    return None if isinstance(event, str) and event in HANDLED_EVENTS else "unsupported event type"
 
 
 def parse(data: dict[str, Any], body: bytes, timestamp: str) -> TicketEvent:

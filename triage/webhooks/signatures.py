@@ -54,14 +54,14 @@ def parse_zendesk_timestamp(value: str) -> float:
     try:
         return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).timestamp()
     except ValueError:
-        raise TriageError("X-Zendesk-Webhook-Signature-Timestamp is not an ISO 8601 time", 401)
+        raise TriageError("signature timestamp is not an ISO 8601 time", 401) from None
 
 
 def parse_unix_timestamp(value: str) -> float:
     try:
         return float(int(value.strip()))
     except ValueError:
-        raise TriageError("X-Triage-Timestamp is not unix seconds", 401)
+        raise TriageError("X-Triage-Timestamp is not unix seconds", 401) from None
 
 
 def check_fresh(timestamp: float, tolerance_seconds: int, now: float | None = None) -> None:

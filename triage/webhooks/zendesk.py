@@ -13,7 +13,11 @@ from triage.webhooks.parsing import as_id, validate
 Id = str | int
 EVENT_PREFIX = "zen:event-type:"
 HANDLED_EVENTS = {"ticket.created": "created", "ticket.comment_added": "comment"}
-TRIGGER_EVENTS = {"ticket.created": "created", "ticket.updated": "comment", "comment_added": "comment"}
+TRIGGER_EVENTS = {
+    "ticket.created": "created",
+    "ticket.updated": "comment",
+    "comment_added": "comment",
+}
 MAX_TEXT = 200_000
 
 
@@ -103,7 +107,8 @@ def unsupported_reason(data: dict[str, Any]) -> str | None:
         return None if name in HANDLED_EVENTS else f"unsupported event type {name[:80]}"
     if kind == "trigger":
         name = data.get("event", "ticket.created")
-        return None if name in TRIGGER_EVENTS else "unsupported trigger event"
+        supported = isinstance(name, str) and name in TRIGGER_EVENTS
+        return None if supported else "unsupported trigger event"
     if "type" in data:
         return "unsupported event type"
     return None
