@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -100,3 +101,32 @@ def settings(
 def session(settings: Settings) -> Iterator[Session]:
     with Session(engine_for(settings.database_url), expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def merchant_model() -> tuple[Any, str]:
+    """The classifier trained once per session on labels/data, as `make run` trains it."""
+    from triage.classify import data, train
+
+    labels_dir = Path(__file__).resolve().parent.parent / "labels"
+    taxonomy = labels_dir / "taxonomy.yaml"
+    categories = data.load_taxonomy(taxonomy)
+    model = train.train(
+        data.load_files(data.label_files(labels_dir)),
+        target_precision=0.95,
+        min_examples=20,
+        categories=categories,
+    )
+    return model, data.taxonomy_hash(taxonomy, categories)
+
+
+@pytest.fixture
+def active_model(session: Session, merchant_model: tuple[Any, str]) -> str:
+    """Register and activate the session's merchant model in this test's database."""
+    from triage.classify import registry
+
+    model, taxonomy_hash = merchant_model
+    row = registry.register(session, model, taxonomy_hash=taxonomy_hash, created_by="test")
+    registry.activate(session, row.id, "test")
+    session.commit()
+    return row.id

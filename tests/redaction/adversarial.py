@@ -10,6 +10,7 @@ IBAN checksums); the contexts are written by hand.
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from pathlib import Path
 from tests.redaction.adversarial_cards import card_cases
 from tests.redaction.adversarial_check import Case, bad_spans, leaks
 from tests.redaction.adversarial_contact import contact_cases
+from tests.redaction.adversarial_extra import extra_cases
 from tests.redaction.adversarial_negatives import negative_cases
 from tests.redaction.adversarial_secrets import card_field_cases, keyed_secret_cases, token_cases
 
@@ -27,11 +29,9 @@ TRIAGE = ROOT / ".venv" / "bin" / "triage"
 
 
 def corpus() -> list[Case]:
-    import random
-
     rng = random.Random(4242)
     secrets = [*card_field_cases(rng), *token_cases(rng), *keyed_secret_cases(rng)]
-    return [*card_cases(), *secrets, *contact_cases(), *negative_cases()]
+    return [*card_cases(), *secrets, *contact_cases(), *extra_cases(), *negative_cases()]
 
 
 Result = tuple[str, list[dict[str, object]]]

@@ -12,7 +12,7 @@ from tests import signing
 from triage.config import Settings
 from triage.jobs.models import Job
 from triage.main import create_app
-from triage.tickets.models import Comment, Delivery, Ticket
+from triage.tickets.models import Comment, Decision, Delivery, Ticket
 
 PAN = "4111 1111 1111 1111"
 
@@ -151,3 +151,29 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
     assert ready["checks"]["database"] is True and ready["checks"]["migrations"] is True
+
+
+def test_confident_ticket_is_classified_and_routed_in_the_request(
+    client: TestClient, session: Session, active_model: str
+) -> None:
+    text = (
+        "Our settlement deposit for last Friday's batch still has not arrived in our bank "
+        "account. It is three business days late now and nothing shows as paid out."
+    )
+    data = post_zendesk(client, signing.zendesk_event(601, "Settlement not received", text)).json()
+    assert data["category"] == "settlement_delay"
+    assert 0.0 < data["confidence"] <= 1.0
+    assert data["route"] in ("auto", "review")
+    decision = session.exec(select(Decision).where(Decision.ticket_id == data["ticket_id"])).one()
+    assert decision.model_version == active_model
+    assert decision.category == "settlement_delay"
+    assert decision.threshold is None or decision.confidence is not None
+    job = session.exec(select(Job).where(Job.ticket_id == data["ticket_id"])).one()
+    assert job.kind == ("writeback" if data["route"] in ("auto", "review") else "llm_fallback")
+
+
+def test_without_an_active_model_tickets_go_to_review(client: TestClient, session: Session) -> None:
+    data = post_zendesk(client, signing.zendesk_event(602, "Help", "payout failed")).json()
+    assert data["route"] == "review"
+    decision = session.exec(select(Decision).where(Decision.ticket_id == data["ticket_id"])).one()
+    assert "no active model" in str(decision.reasons)
