@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 _ROUNDS = 3
 sys.path.insert(0, str(ROOT))
 
+from tests.redaction import adversarial  # noqa: E402
+from tests.redaction.adversarial_check import Case, leaks  # noqa: E402
 from tests.redaction.corpus import NEGATIVES, POSITIVES, leaked_pans  # noqa: E402
 from triage.redaction import redact  # noqa: E402
 
@@ -100,6 +102,28 @@ def _altered(redacted: Callable[[str], str]) -> int:
     return sum(redacted(text) != text for text in NEGATIVES)
 
 
+def _adversarial_row(redacted: Callable[[str], str], cases: list[Case]) -> tuple[str, str]:
+    """Held-out style scoring on tests/redaction/adversarial.py: PAN cases with any PAN leak,
+    and the share of negatives altered."""
+    pan_cases = [case for case in cases if case.pans]
+    negatives = [case for case in cases if case.negative]
+    leaked = sum(
+        bool(leaks(Case(case.label, case.text, pans=case.pans), redacted(case.text)))
+        for case in pan_cases
+    )
+    altered = sum(redacted(case.text) != case.text for case in negatives)
+    return f"{leaked}/{len(pan_cases)}", f"{altered / len(negatives):.1%}"
+
+
+def _print_adversarial(analyzer: Any) -> None:
+    cases = adversarial.corpus()
+    ours = _adversarial_row(lambda t: redact(t).text, cases)
+    theirs = _adversarial_row(lambda t: _presidio_text(analyzer, t, None), cases)
+    print(f"adversarial corpus: {len(cases)} texts (tests/redaction/adversarial.py)")
+    print(f"{'  PAN cases leaking':28}{ours[0]:>12}{theirs[0]:>12}")
+    print(f"{'  negatives altered':28}{ours[1]:>12}{theirs[1]:>12}")
+
+
 def _startup() -> float:
     started = time.perf_counter()
     subprocess.run(
@@ -139,6 +163,7 @@ def main() -> None:
     share = len(NEGATIVES)
     print(f"{'negatives altered':28}{our_altered / share:12.1%}{their_altered / share:12.1%}")
     print(f"{'redact --jsonl cold start':28}{_startup():11.2f}s")
+    _print_adversarial(analyzer)
 
 
 if __name__ == "__main__":

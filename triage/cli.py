@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from typing import Annotated
 
@@ -58,13 +57,8 @@ def redact(
     """Read text on stdin, write it redacted (PANs, secrets, CVV, expiry, IBAN, email, phone)."""
     from triage.redaction import cli as redaction_cli
 
-    # Bad UTF-8 must not kill the stream (or echo the bytes in a traceback); a BOM is not
-    # text; "\r\n" stays as written instead of being translated.
-    if isinstance(sys.stdin, io.TextIOWrapper):
-        sys.stdin.reconfigure(encoding="utf-8-sig", errors="replace", newline="")
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
-    redaction_cli.run(sys.stdin, sys.stdout, jsonl=jsonl)
+    # Reconfigures stdin for bad UTF-8 (replaced, never fatal), a BOM and "\r\n".
+    redaction_cli.run_stdio(sys.stdin, sys.stdout, jsonl=jsonl)
 
 
 @app.command("send-sample")

@@ -59,6 +59,8 @@ def bootstrap(host: str, port: int) -> None:
     typer.echo(f"local secrets are in {DEV_SECRETS} (generated once, never committed)")
     typer.echo("send a sample webhook with a test card number in it:")
     typer.echo(f"  .venv/bin/triage send-sample --url http://{host}:{port}")
+    typer.echo("create a lead to sign in to the analyst pages at the same address:")
+    typer.echo("  .venv/bin/triage users create --email you@example.com --role lead")
 
 
 def _signed_zendesk(body: bytes, secret: bytes) -> dict[str, str]:

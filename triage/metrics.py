@@ -16,6 +16,10 @@ CLASSIFY_LATENCY = Histogram(
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1),
 )
 MODEL_INFO = Gauge("triage_active_model_info", "Active model version (value 1)", ["version"])
+# ops (issue 8): shadow predictions, labelled only by whether they agree with the active model.
+SHADOW_PREDICTIONS = Counter(
+    "triage_shadow_predictions_total", "Shadow model predictions", ["agrees"]
+)
 
 # Jobs and write-back. Queue depth and age are read from the jobs table at scrape time, so every
 # API process reports the same figures however many worker processes there are.

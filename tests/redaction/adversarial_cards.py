@@ -110,7 +110,9 @@ def format_sweep_cases(rng: random.Random) -> Iterator[Case]:
         for name, fmt in FORMATS.items():
             pan = make_pan(rng, prefix, length)
             context = CONTEXTS[rng.randrange(len(CONTEXTS))]
-            yield Case(f"sweep {brand}{length} {name}", context.format(f=fmt(pan, rng)), pans=(pan,))
+            yield Case(
+                f"sweep {brand}{length} {name}", context.format(f=fmt(pan, rng)), pans=(pan,)
+            )
 
 
 def layout_cases(rng: random.Random) -> Iterator[Case]:
@@ -127,7 +129,8 @@ def multi_pan_cases(rng: random.Random) -> Iterator[Case]:
         sep = (" ", "\n", ", ", "/", " ", "")[index % 6]
         text = f"both cards failed: {first}{sep}{second}"
         if index % 3 == 0:
-            text = f"old {' '.join(split(first, (4, 4, 4, 4)))} new {' '.join(split(second, (4,) * 5))}"
+            old, new = " ".join(split(first, (4,) * 4)), " ".join(split(second, (4,) * 5))
+            text = f"old {old} new {new}"
         yield Case(f"multi-pan {index}", text, pans=(first, second))
 
 

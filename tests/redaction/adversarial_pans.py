@@ -66,12 +66,18 @@ def split(digits: str, sizes: tuple[int, ...]) -> list[str]:
 
 
 def to_script(digits: str, zero: int) -> str:
-    """Digits in another Unicode script: 0xFF10 full-width, 0x660 Arabic-Indic, 0x966 Devanagari..."""
+    """Digits in another script: 0xFF10 full-width, 0x660 Arabic-Indic, 0x966 Devanagari..."""
     return "".join(chr(zero + int(d)) if d.isdigit() else d for d in digits)
 
 
 FULLWIDTH, ARABIC, PERSIAN, DEVANAGARI, BENGALI, THAI, MATH_BOLD = (
-    0xFF10, 0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0x1D7CE,
+    0xFF10,
+    0x660,
+    0x6F0,
+    0x966,
+    0x9E6,
+    0xE50,
+    0x1D7CE,
 )
 
 Formatter = Callable[[str, random.Random], str]

@@ -12,24 +12,65 @@ from tests.redaction.adversarial_check import Case
 from tests.redaction.adversarial_pans import make_pan
 
 ALNUM = string.ascii_letters + string.digits
+HEX = "abcdef0123456789"
 
 
 def _rand(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
+def _digits(rng: random.Random, n: int) -> str:
+    return _rand(rng, n, string.digits)
+
+
 CVV_FORMS: tuple[str, ...] = (
-    "CVV: {v}", "cvv {v}", "CVV2={v}", "CVC-{v}", "cvc2: {v}", "CID {v}", "security code {v}",
-    "sec code: {v}", "CSC {v}", "código de seguridad: {v}", "Prüfnummer {v}",
-    "cryptogramme visuel : {v}", "codice di sicurezza {v}", "cvv:{v}", "CVV/CVC: {v}",
-    "(cvv {v})", '"cvv": "{v}"', '"cvc":{v}', "cvv={v}&", "CVV — {v}", "card code {v}",
-    "Kartenprüfnummer: {v}", "CVC {v}", "cvn {v}", "CVV2/CVC2 {v}",
+    "CVV: {v}",
+    "cvv {v}",
+    "CVV2={v}",
+    "CVC-{v}",
+    "cvc2: {v}",
+    "CID {v}",
+    "security code {v}",
+    "sec code: {v}",
+    "CSC {v}",
+    "código de seguridad: {v}",
+    "Prüfnummer {v}",
+    "cryptogramme visuel : {v}",
+    "codice di sicurezza {v}",
+    "cvv:{v}",
+    "CVV/CVC: {v}",
+    "(cvv {v})",
+    '"cvv": "{v}"',
+    '"cvc":{v}',
+    "cvv={v}&",
+    "CVV — {v}",
+    "card code {v}",
+    "Kartenprüfnummer: {v}",
+    "CVC {v}",
+    "cvn {v}",
+    "CVV2/CVC2 {v}",
 )
 EXPIRY_FORMS: tuple[str, ...] = (
-    "exp {v}", "exp: {v}", "expiry {v}", "expires {v}", "Exp. Date: {v}", "valid thru {v}",
-    "good thru {v}", "MM/YY: {v}", "exp{v}", "Ablaufdatum: {v}", "gültig bis {v}",
-    "fecha de vencimiento: {v}", "vence {v}", "date d'expiration : {v}", "expire le {v}",
-    "scadenza {v}", "validade {v}", "expiration date {v}", "exp date={v}", '"expiry": "{v}"',
+    "exp {v}",
+    "exp: {v}",
+    "expiry {v}",
+    "expires {v}",
+    "Exp. Date: {v}",
+    "valid thru {v}",
+    "good thru {v}",
+    "MM/YY: {v}",
+    "exp{v}",
+    "Ablaufdatum: {v}",
+    "gültig bis {v}",
+    "fecha de vencimiento: {v}",
+    "vence {v}",
+    "date d'expiration : {v}",
+    "expire le {v}",
+    "scadenza {v}",
+    "validade {v}",
+    "expiration date {v}",
+    "exp date={v}",
+    '"expiry": "{v}"',
 )
 EXPIRY_VALUES: tuple[str, ...] = ("09/28", "9/28", "09/2028", "09-28", "0928", "09 / 28", "12/27")
 
@@ -81,8 +122,14 @@ def _token_secrets(rng: random.Random) -> list[tuple[str, str]]:
         ("github-ghs", f"ghs_{_rand(rng, 36)}"),
         ("github-ghu", f"ghu_{_rand(rng, 36)}"),
         ("github-pat", f"github_pat_{_rand(rng, 22)}_{_rand(rng, 59)}"),
-        ("slack-bot", f"xoxb-{_rand(rng, 12, string.digits)}-{_rand(rng, 13, string.digits)}-{_rand(rng, 24)}"),
-        ("slack-user", f"xoxp-{_rand(rng, 12, string.digits)}-{_rand(rng, 12, string.digits)}-{_rand(rng, 13, string.digits)}-{_rand(rng, 32, 'abcdef0123456789')}"),
+        (
+            "slack-bot",
+            f"xoxb-{_digits(rng, 12)}-{_digits(rng, 13)}-{_rand(rng, 24)}",
+        ),
+        (
+            "slack-user",
+            f"xoxp-{_digits(rng, 12)}-{_digits(rng, 12)}-{_digits(rng, 13)}-{_rand(rng, 32, HEX)}",
+        ),
         ("jwt", _jwt(rng)),
     ]
 
@@ -125,14 +172,20 @@ def keyed_secret_cases(rng: random.Random) -> Iterator[Case]:
     for form in aws:
         secret = _aws_secret(rng)
         yield Case(f"aws-secret {form}", form.format(s=secret), secrets=(secret,))
-    hook = f"T{_rand(rng, 8, string.ascii_uppercase + string.digits)}/B{_rand(rng, 10, string.ascii_uppercase + string.digits)}/{_rand(rng, 24)}"
-    for form in ("webhook https://hooks.slack.com/services/{s}", '{{"url":"https://hooks.slack.com/services/{s}"}}'):
+    upper = string.ascii_uppercase + string.digits
+    hook = f"T{_rand(rng, 8, upper)}/B{_rand(rng, 10, upper)}/{_rand(rng, 24)}"
+    for form in (
+        "webhook https://hooks.slack.com/services/{s}",
+        '{{"url":"https://hooks.slack.com/services/{s}"}}',
+    ):
         yield Case("slack-webhook", form.format(s=hook), secrets=(hook,))
     yield from _auth_header_cases(rng)
     yield from _password_cases(rng)
     for kind in ("RSA", "EC", "OPENSSH", "ENCRYPTED", "", "DSA"):
         block, lines = _pem(rng, kind)
-        yield Case(f"pem {kind or 'pkcs8'}", f"our key, please configure:\n{block}\nthanks", secrets=lines)
+        yield Case(
+            f"pem {kind or 'pkcs8'}", f"our key, please configure:\n{block}\nthanks", secrets=lines
+        )
     block, lines = _pem(rng, "RSA")
     yield Case("pem json-escaped", json.dumps({"private_key": block}), secrets=lines)
     yield Case("pem quoted", "\n".join("> " + ln for ln in block.splitlines()), secrets=lines)
@@ -158,17 +211,37 @@ def _auth_header_cases(rng: random.Random) -> Iterator[Case]:
 
 
 PASSWORD_FORMS: tuple[str, ...] = (
-    "password: {s}", "Password:{s}", "passwd={s}", "pwd={s}", "PASSWORD = {s}",
-    'password="{s}"', "password = '{s}'", '{{"password": "{s}"}}', "pass: {s}",
-    "Passwort: {s}", "contraseña: {s}", "mot de passe : {s}", "senha: {s}", "пароль: {s}",
-    "パスワード：{s}", "login admin / password {s}", "db_password={s}&user=shop",
-    "https://admin:{s}@shop.example.com/admin", "pw: {s}", "Kennwort = {s}",
-    "client_secret={s}", "secret: {s}",
+    "password: {s}",
+    "Password:{s}",
+    "passwd={s}",
+    "pwd={s}",
+    "PASSWORD = {s}",
+    'password="{s}"',
+    "password = '{s}'",
+    '{{"password": "{s}"}}',
+    "pass: {s}",
+    "Passwort: {s}",
+    "contraseña: {s}",
+    "mot de passe : {s}",
+    "senha: {s}",
+    "пароль: {s}",
+    "パスワード：{s}",
+    "login admin / password {s}",
+    "db_password={s}&user=shop",
+    "https://admin:{s}@shop.example.com/admin",
+    "pw: {s}",
+    "Kennwort = {s}",
+    "client_secret={s}",
+    "secret: {s}",
 )
 
 
 def _password_cases(rng: random.Random) -> Iterator[Case]:
     for form in PASSWORD_FORMS:
-        secret = _rand(rng, 6, string.ascii_letters) + _rand(rng, 4, "!#$^*?-+") + _rand(rng, 3, string.digits)
+        secret = (
+            _rand(rng, 6, string.ascii_letters)
+            + _rand(rng, 4, "!#$^*?-+")
+            + _rand(rng, 3, string.digits)
+        )
         secret = "".join(rng.sample(secret, len(secret)))
         yield Case(f"password {form}", form.format(s=secret), secrets=(secret,))

@@ -134,8 +134,21 @@ def taxonomy_hash(path: Path | None, labels: Iterable[str]) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def corrections(session: Session) -> list[Example]:
-    """Analysts' verdicts (corrected or confirmed), the latest per ticket, on redacted text."""
+# ops (issue 8): every HOLDOUT_EVERY-th ticket's verdict is never trained on, so that a
+# candidate can be compared with the active model on recent corrections it has not seen.
+HOLDOUT_EVERY = 5
+
+
+def in_holdout(ticket_id: int) -> bool:
+    return ticket_id % HOLDOUT_EVERY == 0
+
+
+def corrections(session: Session, holdout: bool | None = None) -> list[Example]:
+    """Analysts' verdicts (corrected or confirmed), the latest per ticket, on redacted text.
+
+    `holdout` True keeps only the held-out tickets, False only the trainable ones, None all.
+    The result is ordered by each ticket's latest verdict, so deduplication keeps the newest.
+    """
     from triage.review.models import Correction
     from triage.tickets.models import Ticket
 
@@ -146,8 +159,11 @@ def corrections(session: Session) -> list[Example]:
     )
     latest: dict[int, Example] = {}
     for correction, ticket in session.exec(query).all():
+        if holdout is not None and in_holdout(correction.ticket_id) != holdout:
+            continue
         text = ticket_text(ticket.subject, ticket.body)
         if text:
+            latest.pop(correction.ticket_id, None)
             latest[correction.ticket_id] = Example(text, correction.new_category)
     return list(latest.values())
 
@@ -155,6 +171,7 @@ def corrections(session: Session) -> list[Example]:
 def training_rows(
     session: Session, settings: Settings, files: list[Path] | None = None
 ) -> list[Example]:
-    """labels/data (or `files`) plus analysts' corrections, deduplicated; a correction wins."""
+    """labels/data (or `files`) plus analysts' trainable corrections, deduplicated; a correction
+    wins over a seed example with the same text, and the latest verdict wins over older ones."""
     seed = load_files(files or label_files(settings.labels_dir))
-    return deduplicate([*seed, *corrections(session)])
+    return deduplicate([*seed, *corrections(session, holdout=False)])

@@ -8,6 +8,7 @@ scores become probabilities by a softmax at a temperature fitted on cross-valida
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import sklearn
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
@@ -44,10 +45,22 @@ class Prediction:
         }
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def normalise(text: str) -> str:
+    """Lowercase, strip accents and mask every digit.
+
+    Masking keeps ids, amounts and any card fragment out of the stored vocabulary (promise 1
+    covers model artefacts too), and lets "order 48213" and "order 99120" share features.
+    """
+    return _DIGIT.sub("0", strip_accents_unicode(text.lower()))
+
+
 def build_features() -> FeatureUnion:
-    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode")
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalise)
     chars = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=2, lowercase=True
+        analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=2, preprocessor=normalise
     )
     return FeatureUnion([("words", words), ("chars", chars)])
 

@@ -2,8 +2,6 @@
 
 import sys
 
-from triage.redaction.cli import run
+from triage.redaction.cli import run_stdio
 
-if hasattr(sys.stdin, "reconfigure"):
-    sys.stdin.reconfigure(errors="replace")
-run(sys.stdin, sys.stdout, jsonl="--jsonl" in sys.argv[1:])
+run_stdio(sys.stdin, sys.stdout, jsonl="--jsonl" in sys.argv[1:])

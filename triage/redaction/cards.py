@@ -1,7 +1,6 @@
 """Card numbers, and the CVV and expiry date written right after them.
 
-A "run" is digits joined by short separators (spaces, dashes, dots, slashes, tabs, line breaks
-with quote markers, HTML tags, URL/JSON/HTML-escaped spaces). A PAN is a window of a run that
+A "run" (see ``card_runs``) is digits joined by short separators. A PAN is a window of a run that
 starts and ends at group boundaries, has a network prefix and length, and passes Luhn; a
 Luhn-failing window only counts with card words nearby, so that order ids survive. Long runs
 (tables, CSV, IP lists) need a consistently written window or one filling whole lines.
@@ -12,22 +11,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from triage.redaction.base import CVV, EXPIRY, PAN, Finding
+from triage.redaction.card_runs import Run, runs
 from triage.redaction.normalize import View, luhn_ok
 
-# Any HTML entity, JSON \\uXXXX escape or run of URL escapes can sit between groups: a written
-# digit among them ("&#52;") is too contrived to matter, a missed separator leaks a card.
-_ATOM = (
-    r"(?:[ \t\r\x0b\x0c\-./|_+\"']|\\[nrt/\\]|\\u[0-9A-Fa-f]{4}"
-    r"|&(?:[A-Za-z]{2,8}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"
-    r"|(?:%[0-9A-Fa-f]{2}){1,3}|</?[A-Za-z][^<>\n]{0,40}>|<!--[^<>]{0,20}-->"
-    r"|=?\r?\n(?:[ \t]*>)*)"
-)
-_RUN = re.compile(rf"[0-9]+(?:(?:{_ATOM}|,){{1,8}}[0-9]+)*")
-# Splits a run into digit groups and gaps; gaps go first because "%20" and "&#160;" hold digits.
-_PIECE = re.compile(rf"(?P<gap>(?:{_ATOM}|,)+)|(?P<digits>[0-9]+)")
 _WEAK_GAP = re.compile(r"[\n,|<&%\\]")
 CARD_CONTEXT = re.compile(
     r"(?i)card|karte|tarjeta|carte|cart[aã]o|carta\b|kaart|\bkort|\bkarta|visa|master\s?card"
@@ -37,6 +25,7 @@ CARD_CONTEXT = re.compile(
 )
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 80, 40
 _SHORT_RUN = 23  # a PAN plus expiry or CVV; longer runs are tables, lists or logs
+_EXPIRY_AND_CVV = 8
 _TAIL = re.compile(
     r"[\s,;:|()\[\]/.>*-]{0,6}"
     r"(?:(?i:exp(?:iry|iration|ires|ira)?\.?(?:\s*date)?|valid\s*(?:thru|through|until)"
@@ -72,46 +61,21 @@ def card_shaped(digits: str) -> bool:
     )
 
 
-@dataclass(slots=True)
-class _Run:
-    digits: str
-    positions: list[int]  # view offset of each digit
-    starts: list[int]  # digit index where each group starts
-    gaps: list[str]  # separator text after each group but the last
-
-    @property
-    def ends(self) -> list[int]:
-        return [*self.starts[1:], len(self.digits)]
-
-
-def _parse(match: re.Match[str]) -> _Run:
-    digits: list[str] = []
-    positions: list[int] = []
-    starts: list[int] = []
-    gaps: list[str] = []
-    for piece in _PIECE.finditer(match.group()):
-        if piece.group("gap") is not None:
-            gaps.append(piece.group())
-            continue
-        starts.append(len(positions))
-        base = match.start() + piece.start()
-        positions.extend(range(base, base + len(piece.group())))
-        digits.append(piece.group())
-    return _Run("".join(digits), positions, starts, gaps)
-
-
 class _Context:
     """Card words in the view, found once and queried by distance."""
 
     def __init__(self, text: str) -> None:
         self._hits = [m.start() for m in CARD_CONTEXT.finditer(text)]
 
+    def __bool__(self) -> bool:
+        return bool(self._hits)
+
     def near(self, start: int, end: int) -> bool:
         index = bisect_left(self._hits, start - _CONTEXT_BEFORE)
         return index < len(self._hits) and self._hits[index] <= end + _CONTEXT_AFTER
 
 
-def _windows(run: _Run) -> Iterator[tuple[int, int, bool]]:
+def _windows(run: Run) -> Iterator[tuple[int, int, bool]]:
     """Digit windows of 12-19 starting at a group; ``aligned`` if they end at one too."""
     ends = run.ends
     for gi, start in enumerate(run.starts):
@@ -123,7 +87,7 @@ def _windows(run: _Run) -> Iterator[tuple[int, int, bool]]:
         yield from _glued(run, gi, start, ends)
 
 
-def _glued(run: _Run, gi: int, start: int, ends: list[int]) -> Iterator[tuple[int, int, bool]]:
+def _glued(run: Run, gi: int, start: int, ends: list[int]) -> Iterator[tuple[int, int, bool]]:
     """Windows ending inside a group: a PAN with its expiry or CVV typed straight after."""
     for end_index in range(gi, len(ends)):
         group_start = run.starts[end_index]
@@ -132,7 +96,7 @@ def _glued(run: _Run, gi: int, start: int, ends: list[int]) -> Iterator[tuple[in
                 yield start, end, False
 
 
-def _stands_apart(run: _Run, start: int, end: int, inner: set[str]) -> bool:
+def _stands_apart(run: Run, start: int, end: int, inner: set[str]) -> bool:
     """The window begins or ends where the run does, or where the separator changes.
 
     In a long list of numbers ("5120 4450 3980 6210 5530") a window in the middle is
@@ -145,7 +109,7 @@ def _stands_apart(run: _Run, start: int, end: int, inner: set[str]) -> bool:
     return before is None or after is None or before not in inner or after not in inner
 
 
-def _accept(run: _Run, start: int, end: int, aligned: bool, context: bool) -> bool:
+def _accept(run: Run, start: int, end: int, aligned: bool, context: bool) -> bool:
     digits = run.digits[start:end]
     if not card_shaped(digits):
         return False
@@ -171,13 +135,20 @@ def _accept(run: _Run, start: int, end: int, aligned: bool, context: bool) -> bo
     return (luhn and (apart or context)) or (apart and context)
 
 
-def _part_of_one_number(run: _Run, start: int, end: int) -> bool:
+def _part_of_one_number(run: Run, start: int, end: int) -> bool:
     """A window cut out of a number written as one ("6466 6247 5227 6687 12"): groups of its
     size and separator go on right before or after it. Typically an order id whose first
     three groups pass Luhn as a 12-digit Maestro. A longer window in a longer run keeps the
     benefit of the doubt (a card after a 4-digit reference); an MM/YY group after it is expiry.
     """
-    if end - start > 12 and len(run.digits) > 19:
+    if start == 0 and end == len(run.digits):
+        return False
+    if end - start == 12:
+        # Real 12-digit Maestro cards are rare; inside a longer number they are an accident,
+        # unless what follows reads as the card's CVV or expiry.
+        tail = run.digits[end:]
+        return not (start == 0 and (len(tail) == 3 or _MMYY.fullmatch(tail)))
+    if len(run.digits) > 19:
         return False
     first, last = run.starts.index(start), run.ends.index(end)
     sizes = {run.ends[i] - run.starts[i] for i in range(first, last + 1)}
@@ -197,7 +168,7 @@ def _part_of_one_number(run: _Run, start: int, end: int) -> bool:
     return before or after
 
 
-def _glued_pairs(run: _Run) -> list[tuple[int, int, bool]]:
+def _glued_pairs(run: Run) -> list[tuple[int, int, bool]]:
     """Two card numbers typed with nothing between them: one long group that splits into two
     card-shaped, Luhn-valid halves (an ARN or a long id almost never does)."""
     found: list[tuple[int, int, bool]] = []
@@ -212,14 +183,16 @@ def _glued_pairs(run: _Run) -> list[tuple[int, int, bool]]:
     return found
 
 
-def _whole_lines(run: _Run, first: int, last: int) -> bool:
-    """Groups ``first``..``last`` begin and end at the run's edges or at weak gaps."""
+def _whole_lines(run: Run, first: int, last: int) -> bool:
+    """Groups ``first``..``last`` begin and end at the run's edges or at weak gaps; at the end
+    an expiry and CVV may follow ("... 4772 02 09/28 123")."""
     starts_line = first == 0 or bool(_WEAK_GAP.search(run.gaps[first - 1]))
     ends_line = last == len(run.gaps) or bool(_WEAK_GAP.search(run.gaps[last]))
-    return starts_line and ends_line
+    tail = len(run.digits) - run.ends[last] <= _EXPIRY_AND_CVV
+    return starts_line and (ends_line or tail)
 
 
-def _run_findings(run: _Run, context: _Context) -> list[Finding]:
+def _run_findings(run: Run, context: _Context) -> list[Finding]:
     accepted: list[tuple[int, int, bool]] = []
     for start, end, aligned in _windows(run):
         near = context.near(run.positions[start], run.positions[end - 1])
@@ -246,7 +219,7 @@ def _clusters(windows: list[tuple[int, int, bool]]) -> list[list[tuple[int, int,
     return clusters
 
 
-def _to_finding(run: _Run, cluster: list[tuple[int, int, bool]]) -> Finding:
+def _to_finding(run: Run, cluster: list[tuple[int, int, bool]]) -> Finding:
     start = min(w[0] for w in cluster)
     end = max(w[1] for w in cluster)
     shown = max(cluster, key=lambda w: (w[2], w[1]))
@@ -275,16 +248,10 @@ class CardRecognizer:
         text = view.text
         if view.digits < 12:
             return []
-        context: _Context | None = None
+        context = _Context(text)
         found: list[Finding] = []
-        for match in _RUN.finditer(text):
-            if _digit_count(match.group()) >= 12:
-                context = context or _Context(text)
-                found.extend(_run_findings(_parse(match), context))
+        for run in runs(text, listed=bool(context)):
+            found.extend(_run_findings(run, context))
         for pan_end in sorted({f.end for f in found}):
             found.extend(_tail(text, pan_end))
         return found
-
-
-def _digit_count(text: str) -> int:
-    return sum(map(text.count, "0123456789"))

@@ -6,6 +6,7 @@ a bad line yields ``{"error": ..., "line": n}`` and the stream carries on.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TextIO
 
@@ -39,3 +40,16 @@ def run(stdin: TextIO, stdout: TextIO, jsonl: bool) -> None:
         return
     stdout.write(redact(stdin.read()).text)
     stdout.flush()
+
+
+def run_stdio(stdin: TextIO, stdout: TextIO, jsonl: bool) -> None:
+    """``run`` on the process's stdin and stdout, made safe for whatever bytes arrive.
+
+    Bad UTF-8 becomes U+FFFD instead of killing the stream (or echoing the bytes in a
+    traceback); a leading BOM is not text; "\\r\\n" stays as written, untranslated.
+    """
+    if isinstance(stdin, io.TextIOWrapper):
+        stdin.reconfigure(encoding="utf-8-sig", errors="replace", newline="")
+    if isinstance(stdout, io.TextIOWrapper):
+        stdout.reconfigure(encoding="utf-8", errors="replace")
+    run(stdin, stdout, jsonl)

@@ -82,8 +82,8 @@ _SAYS = (
 )
 _PASSWORD_TRIGGERS = (
     "pass", "pwd", "pw", "kennwort", "contrase", "clave", "pin", "senha", "пароль", "parola",
-    "hasło", "haslo", "wachtwoord", "senord", "salasana", "heslo", "jelsz", "şifre", "sifre", "パスワード", "密码",
-    "密碼", "비밀번호", "كلمة", "סיסמה", "पासवर्ड",
+    "hasło", "haslo", "wachtwoord", "senord", "salasana", "heslo", "jelsz", "şifre", "sifre",
+    "パスワード", "密码", "密碼", "비밀번호", "كلمة", "סיסמה", "पासवर्ड",
 )  # fmt: skip
 PATTERNS: tuple[_Pattern, ...] = (
     _p("stripe_key", r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}", ("sk_", "rk_")),
@@ -139,7 +139,8 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p(
         "authorization_header",
         r"(?i)(?:proxy-)?authori[sz]ation[\"']?\s*[:=]\s*[\"']?"
-        rf"(?:(?:bearer|basic|token|digest|apikey)\s+)?(?P<v>{_VALUE_END}+)",
+        rf"(?:(?:bearer|basic|token|digest|apikey)\s+)?"
+        rf"(?P<v>(?!(?:bearer|basic|token|digest|apikey)\s){_VALUE_END}+)",
         ("authori",),
     ),
     _p("bearer", r"(?i)\bbearer\s*[:=]?\s*(?P<v>[A-Za-z0-9._~+/=-]{8,})", ("bearer",), _token_like),

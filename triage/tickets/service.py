@@ -16,8 +16,10 @@ from sqlmodel import Session, select
 from triage import metrics
 from triage.classify import data as classify_data
 from triage.classify import registry
+from triage.classify.model import Prediction
 from triage.config import Settings
 from triage.db import insert_ignore, utcnow
+from triage.ops import shadow
 from triage.routing import policy, rules
 from triage.routing import service as routing
 from triage.tickets.models import Comment, Delivery, Ticket
@@ -126,12 +128,15 @@ def _add_comment(session: Session, ticket: Ticket, event: TicketEvent) -> None:
 def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
     routes = _routes(settings.labels_dir)
     model = registry.active_model(session)
+    text = classify_data.ticket_text(ticket.subject, ticket.body)
+    prediction: Prediction | None = None
     if model is None:
         decision = policy.review_without_model(routes)
     else:
         started = time.perf_counter()
-        prediction = model.predict(classify_data.ticket_text(ticket.subject, ticket.body))
+        prediction = model.predict(text)
         metrics.CLASSIFY_LATENCY.observe(time.perf_counter() - started)
         decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
     routing.apply_decision(session, ticket, decision)
+    shadow.record(session, ticket, text, prediction)  # ops (issue 8): never changes the route
     metrics.TICKETS.labels(ticket.source, ticket.category or "none", ticket.route or "none").inc()

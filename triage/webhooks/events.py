@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from triage import metrics
 from triage.redaction import engine as redaction
 
 
@@ -46,10 +47,14 @@ def redact_event(event: TicketEvent) -> TicketEvent:
     body = redaction.redact(event.body)
     comment = redaction.redact(event.comment) if event.comment is not None else None
     summaries = [subject.summary, body.summary] + ([comment.summary] if comment else [])
+    summary = _merge_counts(*summaries)
+    # ops (issue 8): redactions by type for /metrics; counts only, never the redacted values.
+    for kind, n in summary["counts"].items():
+        metrics.REDACTIONS.labels(kind).inc(n)
     return replace(
         event,
         subject=subject.text,
         body=body.text,
         comment=comment.text if comment else None,
-        summary=_merge_counts(*summaries),
+        summary=summary,
     )

@@ -1,0 +1,105 @@
+"""Candidate against active, side by side: on the golden set and on held-out recent corrections.
+
+The golden set (evals/golden) never changes between retrains, so it shows regressions; the
+corrections holdout (tickets whose id is a multiple of data.HOLDOUT_EVERY, never trained on)
+shows whether the candidate learned what analysts have been correcting lately.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from triage.classify import artefact, data, evaluate, registry
+from triage.classify.data import Example
+from triage.config import get_settings
+from triage.db import utcnow
+from triage.errors import TriageError
+
+SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
+HOLDOUT_LIMIT = 500
+
+
+def golden_examples() -> list[Example]:
+    folder = get_settings().evals_dir / "golden"
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise data.DataError(f"no golden set in {folder}")
+    return data.load_files(files)
+
+
+def holdout_examples(session: Session, limit: int = HOLDOUT_LIMIT) -> list[Example]:
+    """The most recent held-out verdicts, one per ticket (none of them is ever trained on)."""
+    return data.corrections(session, holdout=True)[-limit:]
+
+
+def summary(model: artefact.TrainedModel, examples: list[Example]) -> dict[str, Any] | None:
+    if not examples:
+        return None
+    result = evaluate.evaluate(model, examples)
+    return {key: result[key] for key in SUMMARY_KEYS}
+
+
+def _side(
+    session: Session, version_id: str, golden: list[Example], holdout: list[Example]
+) -> dict[str, Any]:
+    row = registry.get_version(session, version_id)
+    model = registry.load_version(row)
+    gates = evaluate.load_gates(get_settings().evals_dir / "gates.yaml")
+    golden_summary = summary(model, golden)
+    assert golden_summary is not None
+    return {
+        "version": row.id,
+        "status": row.status,
+        "golden": golden_summary,
+        "holdout": summary(model, holdout),
+        "gate_failures": evaluate.check_gates(golden_summary, gates),
+    }
+
+
+def _deltas(candidate: dict[str, Any] | None, baseline: dict[str, Any] | None) -> dict[str, float]:
+    if candidate is None or baseline is None:
+        return {}
+    return {k: round(candidate[k] - baseline[k], 4) for k in SUMMARY_KEYS if k != "n"}
+
+
+def compare(session: Session, candidate_id: str, baseline_id: str | None = None) -> dict[str, Any]:
+    """Both versions' metrics on both sets, the deltas, and the candidate's gate result."""
+    if baseline_id is None:
+        active = registry.active_version(session)
+        baseline_id = active.id if active is not None else None
+    golden, holdout = golden_examples(), holdout_examples(session)
+    candidate = _side(session, candidate_id, golden, holdout)
+    baseline = _side(session, baseline_id, golden, holdout) if baseline_id else None
+    _remember(session, candidate)
+    return {
+        "candidate": candidate,
+        "baseline": baseline,
+        "golden_n": len(golden),
+        "holdout_n": len(holdout),
+        "delta": {
+            "golden": _deltas(candidate["golden"], baseline and baseline["golden"]),
+            "holdout": _deltas(candidate["holdout"], baseline and baseline["holdout"]),
+        },
+        "passes_gates": not candidate["gate_failures"],
+    }
+
+
+def _remember(session: Session, side: dict[str, Any]) -> None:
+    """Keep the latest figures on the version so the versions page need not recompute them."""
+    row = registry.get_version(session, side["version"])
+    row.metrics = {
+        **row.metrics,
+        "golden": side["golden"],
+        "holdout": side["holdout"],
+        "gate_failures": side["gate_failures"],
+        "compared_at": utcnow().isoformat(),
+    }
+    session.add(row)
+    session.flush()
+
+
+def check_candidate(session: Session, version_id: str) -> None:
+    if registry.get_version(session, version_id).status == registry.ACTIVE:
+        raise TriageError(f"{version_id} is already the active model", 409)

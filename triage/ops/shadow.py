@@ -1,0 +1,161 @@
+"""Shadow mode: a candidate predicts beside the active model on every new ticket, routing nothing.
+
+The shadow model is loaded once per process and database, like the active one, and reloaded only
+when the shadow version id changes. Its predictions are stored in shadow_predictions; the lead
+page compares them with the active model's and with what analysts later decided.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from triage import metrics
+from triage.audit import log as audit
+from triage.classify import artefact, registry
+from triage.classify.model import Prediction
+from triage.classify.models import ModelVersion, ShadowPrediction
+from triage.config import get_settings
+from triage.errors import TriageError
+from triage.review.models import Correction
+from triage.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+CHECK_SECONDS = 3.0
+
+
+@dataclass
+class _Cached:
+    version_id: str | None
+    model: artefact.TrainedModel | None
+    checked_at: float
+
+
+_CACHE: dict[str, _Cached] = {}
+_LOCK = threading.Lock()
+
+
+def _key(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def shadow_version_id(session: Session) -> str | None:
+    query = select(ModelVersion.id).where(col(ModelVersion.shadow).is_(True))
+    return session.exec(query.order_by(col(ModelVersion.created_at).desc())).first()
+
+
+def _load(session: Session, version_id: str | None) -> artefact.TrainedModel | None:
+    if version_id is None:
+        return None
+    try:
+        return registry.load_version(registry.get_version(session, version_id))
+    except artefact.ArtefactError as exc:
+        log.error("shadow model not loaded: %s", exc.message)
+        return None
+
+
+def shadow_model(session: Session) -> artefact.TrainedModel | None:
+    """The shadow model, if any, cached per process and reloaded when the shadow id changes."""
+    key, now = _key(session), time.monotonic()
+    entry = _CACHE.get(key)
+    if entry is not None and now - entry.checked_at < CHECK_SECONDS:
+        return entry.model
+    with _LOCK:
+        version_id = shadow_version_id(session)
+        entry = _CACHE.get(key)
+        if entry is None or entry.version_id != version_id:
+            entry = _Cached(version_id, _load(session, version_id), now)
+            _CACHE[key] = entry
+        entry.checked_at = now
+        return entry.model
+
+
+def record(
+    session: Session, ticket: Ticket, text: str, active: Prediction | None
+) -> ShadowPrediction | None:
+    """Store the shadow model's prediction for a new ticket; never changes the ticket's route."""
+    if not get_settings().shadow_enabled or ticket.id is None:
+        return None
+    model = shadow_model(session)
+    if model is None or (active is not None and model.version == active.model_version):
+        return None
+    try:
+        prediction = model.predict(text)
+    except Exception as exc:  # a broken candidate must never stop a ticket being ingested
+        log.error("shadow prediction failed: %s", type(exc).__name__)
+        return None
+    row = ShadowPrediction(
+        ticket_id=ticket.id,
+        model_version=model.version,
+        category=prediction.category,
+        confidence=prediction.confidence,
+        active_version=active.model_version if active else None,
+        active_category=active.category if active else None,
+    )
+    session.add(row)
+    agrees = "yes" if active is not None and active.category == prediction.category else "no"
+    metrics.SHADOW_PREDICTIONS.labels(agrees=agrees).inc()
+    return row
+
+
+def set_shadow(session: Session, version_id: str | None, actor: str) -> ModelVersion | None:
+    """Run `version_id` in shadow (None: stop shadowing); one shadow version at a time."""
+    target = registry.get_version(session, version_id) if version_id else None
+    if target is not None and target.status == registry.ACTIVE:
+        raise TriageError(f"{target.id} is the active model; shadow a candidate instead", 409)
+    previous = shadow_version_id(session)
+    for row in session.exec(select(ModelVersion).where(col(ModelVersion.shadow).is_(True))):
+        row.shadow = False
+        session.add(row)
+    if target is not None:
+        target.shadow = True
+        session.add(target)
+    session.flush()
+    _CACHE.pop(_key(session), None)
+    action = "model.shadow_on" if target is not None else "model.shadow_off"
+    after = {"shadow": target.id if target is not None else None}
+    audit.record(session, actor, action, before={"shadow": previous}, after=after)
+    return target
+
+
+def stats(session: Session, version_id: str) -> dict[str, Any]:
+    """Agreement with the active model, and both models' accuracy on tickets analysts resolved."""
+    of_version = col(ShadowPrediction.model_version) == version_id
+    total = session.exec(select(func.count()).where(of_version)).one()
+    agree = session.exec(
+        select(func.count()).where(
+            of_version, col(ShadowPrediction.category) == col(ShadowPrediction.active_category)
+        )
+    ).one()
+    resolved = _resolved(session, version_id)
+    shadow_right = sum(1 for shadow, _active, truth in resolved if shadow == truth)
+    active_right = sum(1 for _shadow, active, truth in resolved if active == truth)
+    n = len(resolved)
+    return {
+        "version": version_id,
+        "predictions": int(total),
+        "agreement": round(agree / total, 4) if total else None,
+        "resolved": n,
+        "shadow_accuracy": round(shadow_right / n, 4) if n else None,
+        "active_accuracy": round(active_right / n, 4) if n else None,
+    }
+
+
+def _resolved(session: Session, version_id: str) -> list[tuple[str, str | None, str]]:
+    """(shadow category, active category, analysts' latest category) per resolved ticket."""
+    query = (
+        select(ShadowPrediction, Correction)
+        .join(Correction, col(Correction.ticket_id) == col(ShadowPrediction.ticket_id))
+        .where(col(ShadowPrediction.model_version) == version_id)
+        .order_by(col(Correction.created_at), col(Correction.id))
+    )
+    latest: dict[int, tuple[str, str | None, str]] = {}
+    for shadow, correction in session.exec(query).all():
+        latest[shadow.ticket_id] = (shadow.category, shadow.active_category, correction.new_category)
+    return list(latest.values())

@@ -1,0 +1,149 @@
+"""Templates for the lead pages (they extend the analyst pages' base layout) and their charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from triage.config import Settings
+from triage.ops import charts
+from triage.review import pages
+
+HERE = Path(__file__).resolve().parent
+CSS = HERE / "static" / "ops.css"
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _number(value: float | None, digits: int = 4) -> str:
+    return "–" if value is None else f"{value:.{digits}g}"
+
+
+def _delta(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:+.1f} pt"
+
+
+def _environment() -> jinja2.Environment:
+    # Autoescape everything, as the analyst pages do; charts arrive as escaped Markup.
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([HERE / "templates", pages.HERE / "templates"]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        age=pages.format_age,
+        pct=pages.format_confidence,
+        label=pages.format_label,
+        removed=pages.removed_items,
+        rate=_rate,
+        num=_number,
+        delta=_delta,
+    )
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request,
+    name: str,
+    page: pages.Page,
+    settings: Settings,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    context.setdefault("error", None)
+    context.setdefault("notice", None)
+    response = templates.TemplateResponse(
+        request, name, {"page": page, **context}, status_code=status_code
+    )
+    if page.new_cookie:
+        from triage.auth import sessions
+
+        sessions.set_cookie(response, settings, page.new_cookie)
+    return response
+
+
+def _short(days: list[str]) -> list[str]:
+    return [day[5:] for day in days]
+
+
+def dashboard_charts(data: dict[str, Any], drift: dict[str, Any]) -> dict[str, Markup]:
+    """Every chart on the dashboard, from the same figures the JSON endpoints return."""
+    days = _short(data["days"])
+    llm = data["llm"]
+    corrections = data["corrections"]["by_category"]
+    backlog = data["backlog"]["age_buckets"]
+    weeks = [w["week"][5:] for w in drift["weeks"]]
+    return {
+        "tickets": charts.stacked_bars(
+            "Tickets per category per day", days, data["tickets_per_day"]["counts"]
+        ),
+        "tickets_legend": charts.legend(list(data["tickets_per_day"]["counts"])),
+        "auto_rate": charts.lines(
+            "Auto-route rate per day", days, {"auto-routed": data["auto_route"]["rate"]}, percent=True
+        ),
+        "backlog": charts.hbars("Review backlog by age", [(k, float(v)) for k, v in backlog.items()]),
+        "corrections": charts.hbars(
+            "Correction rate per category",
+            [(k.replace("_", " "), v["rate"] or 0.0) for k, v in corrections.items()],
+            percent=True,
+        ),
+        "llm_tokens": charts.lines(
+            "LLM tokens per team per day (dashed: daily budget)",
+            days,
+            {team: [float(v) for v in values] for team, values in llm["tokens"].items()},
+            reference=float(llm["daily_budget_tokens"]),
+        ),
+        "llm_legend": charts.legend(llm["teams"]),
+        "llm_cost": charts.stacked_bars("LLM cost (USD) per team per day", days, llm["cost_usd"]),
+        "writeback_failures": charts.stacked_bars(
+            "Write-back jobs that died per day",
+            days,
+            {"write-back failures": data["jobs"]["writeback_failures"]},
+        ),
+        "drift_low": charts.lines(
+            "Weekly share of low-confidence predictions",
+            weeks,
+            {
+                f"confidence < {drift['low_confidence']}": [
+                    w["low_confidence_share"] for w in drift["weeks"]
+                ],
+                "below threshold": [w["below_threshold_share"] for w in drift["weeks"]],
+            },
+            percent=True,
+        ),
+        "drift_mix": charts.lines(
+            "Weekly category-mix distance from the training data",
+            weeks,
+            {"distance": [w["mix_distance"] for w in drift["weeks"]]},
+            percent=True,
+        ),
+    }
+
+
+def mix_rows(drift: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per category: share in the training data and in the latest week with predictions."""
+    recent = next((w for w in reversed(drift["weeks"]) if w["predictions"]), None)
+    mix = recent["mix"] if recent else {}
+    keys = sorted(set(drift["training_mix"]) | set(mix))
+    return [
+        {
+            "category": k,
+            "training": drift["training_mix"].get(k, 0.0),
+            "recent": mix.get(k, 0.0),
+            "change": mix.get(k, 0.0) - drift["training_mix"].get(k, 0.0),
+        }
+        for k in keys
+    ]
