@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary
+from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from triage.db import utcnow
@@ -13,6 +13,16 @@ from triage.db import utcnow
 
 class ModelVersion(SQLModel, table=True):
     __tablename__ = "model_versions"
+    # At most one active version, even when two promotions race.
+    __table_args__ = (
+        Index(
+            "uq_model_versions_one_active",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     status: str = Field(default="candidate", max_length=20, index=True)

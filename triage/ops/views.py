@@ -82,15 +82,16 @@ def _short(days: list[str]) -> list[str]:
 def dashboard_charts(data: dict[str, Any], drift: dict[str, Any]) -> dict[str, Markup]:
     """Every chart on the dashboard, from the same figures the JSON endpoints return."""
     days = _short(data["days"])
-    llm = data["llm"]
+    return {**_quality_charts(data, days), **_spend_charts(data, days), **_drift_charts(drift)}
+
+
+def _quality_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
+    counts = data["tickets_per_day"]["counts"]
     corrections = data["corrections"]["by_category"]
     backlog = data["backlog"]["age_buckets"]
-    weeks = [w["week"][5:] for w in drift["weeks"]]
     return {
-        "tickets": charts.stacked_bars(
-            "Tickets per category per day", days, data["tickets_per_day"]["counts"]
-        ),
-        "tickets_legend": charts.legend(list(data["tickets_per_day"]["counts"])),
+        "tickets": charts.stacked_bars("Tickets per category per day", days, counts),
+        "tickets_legend": charts.legend(list(counts)),
         "auto_rate": charts.lines(
             "Auto-route rate per day", days, {"auto-routed": data["auto_route"]["rate"]}, percent=True
         ),
@@ -100,35 +101,44 @@ def dashboard_charts(data: dict[str, Any], drift: dict[str, Any]) -> dict[str, M
             [(k.replace("_", " "), v["rate"] or 0.0) for k, v in corrections.items()],
             percent=True,
         ),
+    }
+
+
+def _spend_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
+    llm = data["llm"]
+    tokens = {team: [float(v) for v in values] for team, values in llm["tokens"].items()}
+    failures = {"write-back failures": data["jobs"]["writeback_failures"]}
+    return {
         "llm_tokens": charts.lines(
             "LLM tokens per team per day (dashed: daily budget)",
             days,
-            {team: [float(v) for v in values] for team, values in llm["tokens"].items()},
+            tokens,
             reference=float(llm["daily_budget_tokens"]),
         ),
         "llm_legend": charts.legend(llm["teams"]),
         "llm_cost": charts.stacked_bars("LLM cost (USD) per team per day", days, llm["cost_usd"]),
         "writeback_failures": charts.stacked_bars(
-            "Write-back jobs that died per day",
-            days,
-            {"write-back failures": data["jobs"]["writeback_failures"]},
+            "Write-back jobs that died per day", days, failures
         ),
+    }
+
+
+def _drift_charts(drift: dict[str, Any]) -> dict[str, Markup]:
+    weeks = [w["week"][5:] for w in drift["weeks"]]
+    low = {
+        f"confidence < {drift['low_confidence']}": [
+            w["low_confidence_share"] for w in drift["weeks"]
+        ],
+        "below threshold": [w["below_threshold_share"] for w in drift["weeks"]],
+    }
+    distance = {"distance": [w["mix_distance"] for w in drift["weeks"]]}
+    return {
         "drift_low": charts.lines(
-            "Weekly share of low-confidence predictions",
-            weeks,
-            {
-                f"confidence < {drift['low_confidence']}": [
-                    w["low_confidence_share"] for w in drift["weeks"]
-                ],
-                "below threshold": [w["below_threshold_share"] for w in drift["weeks"]],
-            },
-            percent=True,
+            "Weekly share of low-confidence predictions", weeks, low, percent=True
         ),
+        "drift_legend": charts.legend(list(low)),
         "drift_mix": charts.lines(
-            "Weekly category-mix distance from the training data",
-            weeks,
-            {"distance": [w["mix_distance"] for w in drift["weeks"]]},
-            percent=True,
+            "Weekly category-mix distance from the training data", weeks, distance, percent=True
         ),
     }
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# Any HTML entity, JSON \\uXXXX escape or run of URL escapes can sit between groups: a written
+# Any HTML entity, JSON \uXXXX escape or run of URL escapes can sit between groups: a written
 # digit among them ("&#52;") is too contrived to matter, a missed separator leaks a card.
 _ATOM = (
     r"(?:[ \t\r\x0b\x0c\-./|_+\"']|\\[nrt/\\]|\\u[0-9A-Fa-f]{4}"
@@ -24,7 +24,8 @@ _LISTED_RUN = re.compile(rf"[0-9]+(?:(?:{_ATOM}|,){{1,8}}[0-9]+)*")
 # Splits a run into digit groups and gaps; gaps go first because "%20" and "&#160;" hold digits.
 _PIECE = re.compile(rf"(?P<gap>(?:{_ATOM}|,)+)|(?P<digits>[0-9]+)")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IP_LIST = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}(?:,?\s*{_OCTET}(?:\.{_OCTET}){{3}})*")
+_IP = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
+_IP_LIST = re.compile(rf"{_IP}(?:(?:,\s*|\s+){_IP})*")
 
 
 @dataclass(slots=True)
