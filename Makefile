@@ -68,6 +68,7 @@ bench: $(DEV_STAMP)
 regen-initial-migration: $(DEV_STAMP)
 	rm -f migrations/versions/*_0001_initial_schema.py /tmp/triage-regen.db
 	TRIAGE_DATABASE_URL=sqlite:////tmp/triage-regen.db $(BIN)/alembic revision --autogenerate --rev-id 0001 -m "initial schema"
+	$(BIN)/ruff check --fix --quiet migrations/versions
 	$(BIN)/ruff format migrations/versions
 
 clean:

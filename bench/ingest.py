@@ -129,17 +129,13 @@ def main() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    # With nothing active, `triage train` registers the first model and activates it.
     subprocess.run(
-        [
-            str(venv_bin / "python"),
-            "-c",
-            "from triage.db import session_scope; from triage.config import get_settings;"
-            "from triage.classify import registry;"
-            "s=session_scope().__enter__(); registry.ensure_active(s, get_settings(), progress=None)",
-        ],
+        [str(venv_bin / "triage"), "train"],
         env=env,
         cwd=ROOT,
         check=True,
+        stdout=subprocess.DEVNULL,
     )
     uvicorn = [str(venv_bin / "uvicorn"), "--host", "127.0.0.1", "--log-level", "warning"]
     results = {
@@ -160,9 +156,8 @@ def main() -> None:
     }
     print(f"{args.requests} requests at concurrency {args.concurrency}")
     for name, r in results.items():
-        print(
-            f"{name:9s} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms"
-        )
+        line = f"{r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms"
+        print(f"{name:9s} {line}")
     ratio = results["triage"]["rps"] / results["baseline"]["rps"]
     print(f"throughput ratio triage/baseline: {ratio:.2f} (target >= 0.70)")
     print(f"triage p99: {results['triage']['p99_ms']:.1f} ms (target < 50 ms)")

@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from triage settings (or the caller), metadata from SQLModel."""
+"""Alembic environment: URL from triage settings (or the caller), metadata from SQLModel."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import typer
 from triage import devtools
 from triage.classify import commands as classify_commands
 from triage.jobs import commands as jobs_commands
+from triage.ops import commands as ops_commands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Triage merchant tickets.")
 users_app = typer.Typer(no_args_is_help=True, help="Manage analysts, leads and admins.")
@@ -21,6 +22,8 @@ app.command("eval")(classify_commands.eval)
 app.command("classify")(classify_commands.classify)
 app.command("promote")(classify_commands.promote)
 app.command("rollback")(classify_commands.rollback)
+app.command("compare")(ops_commands.compare)
+app.command("shadow")(ops_commands.shadow)
 
 
 @app.command()

@@ -18,6 +18,8 @@ from triage.classify import registry
 from triage.config import get_settings
 from triage.db import get_engine
 from triage.jobs import router as jobs_router
+from triage.ops import router as ops_router
+from triage.ops import ui as ops_ui
 from triage.review import pages as review_pages
 from triage.review import router as review_router
 from triage.review import ui as review_ui
@@ -92,6 +94,8 @@ def create_app() -> FastAPI:
     app.include_router(review_router.router)
     app.include_router(audit_router.router)
     app.include_router(jobs_router.router)
+    app.include_router(ops_router.router)
     app.include_router(review_ui.router)
+    app.include_router(ops_ui.router)
     app.mount("/static", StaticFiles(directory=review_pages.STATIC_DIR), name="static")
     return app

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from tests.redaction.corpus import POSITIVES
+
 NBSP, THIN, NARROW, IDEO, ZWSP = "\u00a0", "\u2009", "\u202f", "\u3000", "\u200b"
 
 
@@ -47,11 +49,22 @@ def all_tickets() -> tuple[LeakTicket, ...]:
     return ZENDESK + SERVICENOW
 
 
+def reused_comments() -> tuple[tuple[LeakTicket, str], ...]:
+    """The redaction tests' adversarial snippets, posted round-robin as follow-up comments."""
+    tickets = all_tickets()
+    return tuple((tickets[n % len(tickets)], case.text) for n, case in enumerate(POSITIVES))
+
+
 def all_pans() -> tuple[str, ...]:
     pans = [pan for ticket in all_tickets() for pan in ticket.pans]
-    return tuple(dict.fromkeys([*pans, *EXTRA_PANS]))
+    reused = [pan for case in POSITIVES for pan in case.pans]
+    return tuple(dict.fromkeys([*pans, *EXTRA_PANS, *reused]))
 
 
 def all_secrets() -> tuple[str, ...]:
     secrets = [secret for ticket in all_tickets() for secret in ticket.secrets]
     return tuple(dict.fromkeys([*secrets, *EXTRA_SECRETS]))
+
+
+def reused_secrets() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(secret for case in POSITIVES for secret in case.secrets))

@@ -8,7 +8,7 @@ S = "servicenow"
 
 
 def sys_id(n: int) -> str:
-    return f"c0ffee{n:02d}ab4e4f8d9c7b6a5e4d3c2b1a"[:32]
+    return f"5b07c3e19a2d4f6880b1e7d2c9a4f3{n:02d}"
 
 
 SERVICENOW: tuple[LeakTicket, ...] = (

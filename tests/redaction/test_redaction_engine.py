@@ -58,7 +58,8 @@ def test_redacting_twice_changes_nothing() -> None:
         ("4111 1111 1111 1111", True),
         ("４１１１-１１１１-１１１１-１１１１", True),
         ("4111\n> 1111\n> 1111\n> 1111", True),
-        ("1234567812345670", True),  # Luhn-valid without a brand prefix still blocks sending
+        ("1234567812345670", False),  # Luhn-valid but no network prefix: an id, not a card
+        ("build 20261124-005754-494f7d37", False),
         ("4111 1111 1111 1112", False),
         ("[PAN ...1111] exp [EXPIRY]", False),
         ("ARN 74987506234123456789012", False),

@@ -7,7 +7,7 @@ a chart must stay safe whatever it is given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -107,7 +107,7 @@ def _svg(frame: Frame, title: str, parts: list[str]) -> Markup:
 
 
 def stacked_bars(
-    title: str, labels: Sequence[str], series: dict[str, Sequence[float]], frame: Frame = Frame()
+    title: str, labels: Sequence[str], series: Mapping[str, Sequence[float]], frame: Frame = Frame()
 ) -> Markup:
     """One bar per label (a day), stacked by series (a category); hover shows the counts."""
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
@@ -133,7 +133,7 @@ def stacked_bars(
 def lines(
     title: str,
     labels: Sequence[str],
-    series: dict[str, Sequence[float | None]],
+    series: Mapping[str, Sequence[float | None]],
     *,
     percent: bool = False,
     reference: float | None = None,

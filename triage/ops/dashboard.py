@@ -28,7 +28,7 @@ def tickets_per_day(session: Session, since: datetime, labels: list[str]) -> dic
     query = (
         select(day, Ticket.category, Ticket.route, func.count())
         .where(col(Ticket.created_at) >= since)
-        .group_by(day, Ticket.category, Ticket.route)
+        .group_by(day, col(Ticket.category), col(Ticket.route))
     )
     by_category: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     auto: dict[str, float] = defaultdict(float)
@@ -56,7 +56,9 @@ def backlog(session: Session, now: datetime) -> dict[str, Any]:
     rows = session.exec(
         select(Ticket.team, Ticket.created_at).where(Ticket.status == "in_review")
     ).all()
-    ages = [(team or "unassigned", (now - created).total_seconds() / 3600) for team, created in rows]
+    ages = [
+        (team or "unassigned", (now - created).total_seconds() / 3600) for team, created in rows
+    ]
     by_team: dict[str, dict[str, float]] = {}
     for team, hours in ages:
         entry = by_team.setdefault(team, {"n": 0, "oldest_hours": 0.0})
@@ -128,7 +130,7 @@ def by_model_version(session: Session, since: datetime) -> dict[str, dict[str, A
     query = (
         select(Ticket.model_version, Ticket.route, func.count())
         .where(col(Ticket.created_at) >= since)
-        .group_by(Ticket.model_version, Ticket.route)
+        .group_by(col(Ticket.model_version), col(Ticket.route))
     )
     result: dict[str, dict[str, Any]] = {}
     for version, route, n in session.exec(query).all():

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import case, func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from triage.classify import registry
 from triage.ops.timeseries import day_of, ratio, week_of, weeks
@@ -60,16 +61,16 @@ def _weekly_counts(session: Session, since: Any) -> dict[str, dict[str, list[int
         else_=0,
     )
     query = (
-        select(day, Decision.category, func.count(), func.sum(low), func.sum(below))
+        sa.select(day, col(Decision.category), func.count(), func.sum(low), func.sum(below))
         .where(
-            Decision.stage == "classifier",
+            col(Decision.stage) == "classifier",
             col(Decision.category).is_not(None),
             col(Decision.created_at) >= since,
         )
-        .group_by(day, Decision.category)
+        .group_by(day, col(Decision.category))
     )
     result: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
-    for bucket, category, n, n_low, n_below in session.exec(query).all():
+    for bucket, category, n, n_low, n_below in session.execute(query).all():
         cell = result[week_of(bucket)][category]
         cell[0] += int(n)
         cell[1] += int(n_low or 0)

@@ -96,7 +96,9 @@ def get_compare(
 
 
 @router.post("/models/{version_id}/promote")
-def promote(version_id: VersionId, body: PromoteIn, user: LeadWriter, session: Db) -> dict[str, Any]:
+def promote(
+    version_id: VersionId, body: PromoteIn, user: LeadWriter, session: Db
+) -> dict[str, Any]:
     """Activate a version that passes the gates; a failing one only with force and a reason."""
     outcome = service.promote(session, version_id, user.email, force=body.force, reason=body.reason)
     session.commit()

@@ -27,7 +27,9 @@ def _thresholds(values: dict[str, Any]) -> dict[str, Any]:
         "categories": len(values),
         "min": round(min(set_.values()), 4) if set_ else None,
         "max": round(max(set_.values()), 4) if set_ else None,
-        "by_category": {k: (round(float(v), 4) if v is not None else None) for k, v in values.items()},
+        "by_category": {
+            k: (round(float(v), 4) if v is not None else None) for k, v in values.items()
+        },
     }
 
 

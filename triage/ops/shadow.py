@@ -157,5 +157,9 @@ def _resolved(session: Session, version_id: str) -> list[tuple[str, str | None, 
     )
     latest: dict[int, tuple[str, str | None, str]] = {}
     for shadow, correction in session.exec(query).all():
-        latest[shadow.ticket_id] = (shadow.category, shadow.active_category, correction.new_category)
+        latest[shadow.ticket_id] = (
+            shadow.category,
+            shadow.active_category,
+            correction.new_category,
+        )
     return list(latest.values())

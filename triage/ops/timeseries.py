@@ -35,9 +35,7 @@ def week_of(day: str) -> str:
 def weeks(count: int, now: datetime | None = None) -> tuple[datetime, list[str]]:
     """The start of the first of the last `count` ISO weeks, and their Mondays, oldest first."""
     now = now or utcnow()
-    monday = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
-        days=now.weekday()
-    )
+    monday = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=now.weekday())
     first = monday - timedelta(weeks=count - 1)
     return first, [(first + timedelta(weeks=i)).date().isoformat() for i in range(count)]
 

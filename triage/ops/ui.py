@@ -118,7 +118,9 @@ def compare_page(
         return pages.render(
             request, "error.html", page, settings, exc.status_code, error=exc.message
         )
-    return views.render(request, "compare.html", page, settings, c=result, keys=compare.SUMMARY_KEYS)
+    return views.render(
+        request, "compare.html", page, settings, c=result, keys=compare.SUMMARY_KEYS
+    )
 
 
 def _act(

@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -26,20 +27,20 @@ def llm_usage(
     """Calls, tokens and cost per team per day, and each team's budget left today."""
     day = day_of(session, LlmCall.created_at)
     query = (
-        select(
+        sa.select(
             day,
-            LlmCall.team,
+            col(LlmCall.team),
             func.count(),
             func.sum(LlmCall.tokens_in + LlmCall.tokens_out),
             func.sum(LlmCall.cost_usd),
         )
         .where(col(LlmCall.created_at) >= since)
-        .group_by(day, LlmCall.team)
+        .group_by(day, col(LlmCall.team))
     )
     calls: dict[str, dict[str, float]] = defaultdict(dict)
     tokens: dict[str, dict[str, float]] = defaultdict(dict)
     cost: dict[str, dict[str, float]] = defaultdict(dict)
-    for bucket, team, n, used, usd in session.exec(query).all():
+    for bucket, team, n, used, usd in session.execute(query).all():
         calls[team][bucket] = int(n)
         tokens[team][bucket] = int(used or 0)
         cost[team][bucket] = round(float(usd or 0.0), 6)
@@ -72,14 +73,14 @@ def job_health(session: Session, since: datetime, labels: list[str]) -> dict[str
     dead_daily = session.exec(
         select(day, Job.kind, func.count())
         .where(Job.status == "dead", col(Job.updated_at) >= since)
-        .group_by(day, Job.kind)
+        .group_by(day, col(Job.kind))
     ).all()
     failures: dict[str, float] = defaultdict(float)
     for bucket, kind, n in dead_daily:
         if kind in WRITEBACK_KINDS:
             failures[bucket] += n
     dead_by_kind = session.exec(
-        select(Job.kind, func.count()).where(Job.status == "dead").group_by(Job.kind)
+        select(Job.kind, func.count()).where(Job.status == "dead").group_by(col(Job.kind))
     ).all()
     retrying = session.exec(
         select(func.count()).where(

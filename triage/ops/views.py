@@ -93,9 +93,14 @@ def _quality_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
         "tickets": charts.stacked_bars("Tickets per category per day", days, counts),
         "tickets_legend": charts.legend(list(counts)),
         "auto_rate": charts.lines(
-            "Auto-route rate per day", days, {"auto-routed": data["auto_route"]["rate"]}, percent=True
+            "Auto-route rate per day",
+            days,
+            {"auto-routed": data["auto_route"]["rate"]},
+            percent=True,
         ),
-        "backlog": charts.hbars("Review backlog by age", [(k, float(v)) for k, v in backlog.items()]),
+        "backlog": charts.hbars(
+            "Review backlog by age", [(k, float(v)) for k, v in backlog.items()]
+        ),
         "corrections": charts.hbars(
             "Correction rate per category",
             [(k.replace("_", " "), v["rate"] or 0.0) for k, v in corrections.items()],

@@ -248,10 +248,12 @@ class CardRecognizer:
         text = view.text
         if view.digits < 12:
             return []
-        context = _Context(text)
         found: list[Finding] = []
-        for run in runs(text, listed=bool(context)):
-            found.extend(_run_findings(run, context))
+        candidates = list(runs(text, listed=True))
+        if candidates:
+            context = _Context(text)
+            for run in candidates if context else runs(text, listed=False):
+                found.extend(_run_findings(run, context))
         for pan_end in sorted({f.end for f in found}):
             found.extend(_tail(text, pan_end))
         return found

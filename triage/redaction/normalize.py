@@ -85,6 +85,20 @@ def digits_only_runs(text: str) -> list[str]:
     return _DIGIT_RUN.findall(_SEPARATORS.sub("", folded))
 
 
-def contains_pan(text: str) -> bool:
-    """True if a Luhn-valid 13-19 digit run remains; callers refuse to send such text."""
+def luhn_run_remains(text: str) -> bool:
+    """True if any Luhn-valid 13-19 digit run remains, card-shaped or not (the strict test)."""
     return any(13 <= len(run) <= 19 and luhn_ok(run) for run in digits_only_runs(text))
+
+
+def contains_pan(text: str) -> bool:
+    """True if a card-shaped (network prefix and length) Luhn-valid run remains.
+
+    The LLM client and write-back refuse to send such text. Requiring a network prefix keeps
+    ids and timestamps (one in ten digit runs passes Luhn by chance) from blocking them.
+    """
+    from triage.redaction.cards import card_shaped  # cards imports this module
+
+    return any(
+        13 <= len(run) <= 19 and card_shaped(run) and luhn_ok(run)
+        for run in digits_only_runs(text)
+    )

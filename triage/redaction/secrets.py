@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from triage.redaction.base import SECRET, Finding
@@ -54,12 +54,18 @@ class _Pattern:
     regex: re.Pattern[str]
     triggers: tuple[str, ...]
     check: Callable[[str], bool] | None = None
+    # Tried only where a password label starts: four scans of the whole text cost too much.
+    at_label: bool = False
 
 
 def _p(
-    name: str, regex: str, triggers: tuple[str, ...], check: Callable[[str], bool] | None = None
+    name: str,
+    regex: str,
+    triggers: tuple[str, ...],
+    check: Callable[[str], bool] | None = None,
+    at_label: bool = False,
 ) -> _Pattern:
-    return _Pattern(name, re.compile(regex), triggers, check)
+    return _Pattern(name, re.compile(regex), triggers, check, at_label)
 
 
 _STRONG_PASSWORD_LABEL = (
@@ -149,23 +155,37 @@ PATTERNS: tuple[_Pattern, ...] = (
         "password_value",
         rf"{_PASSWORD_LABEL}[\"']?\s*[:=]\s*[\"']?(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
+        at_label=True,
     ),
     _p(
         "password_quoted",
         rf"{_PASSWORD_LABEL}[\"']?\s*(?:[:=]|{_SAYS})?\s*(?P<q>[\"'])(?P<v>(?:(?!(?P=q))[^\n]){{1,200}})(?P=q)",
         _PASSWORD_TRIGGERS,
+        at_label=True,
     ),
     _p(
         "password_bare",
         rf"(?<![\w/]){_STRONG_PASSWORD_LABEL}(?:\s*{_SAYS})?\s+(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
         _looks_secret,
+        at_label=True,
     ),
     _p(
         "password_sentence",
         rf"{_PASSWORD_LABEL}\s+{_SAYS}\s*[\"']?(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
         _looks_secret,
+        at_label=True,
+    ),
+    _p(
+        # "the password for the dashboard is X", "contraseña del panel es X": a few words
+        # between the label and the verb.
+        "password_phrase",
+        rf"{_STRONG_PASSWORD_LABEL}(?:\s+[^\s:=]{{1,24}}){{1,4}}?(?:\s+{_SAYS}|\s*[:=])\s*[\"']?"
+        rf"(?P<v>{_VALUE_END}+)",
+        _PASSWORD_TRIGGERS,
+        _looks_secret,
+        at_label=True,
     ),
     _p(
         "labelled_key",
@@ -180,9 +200,22 @@ PATTERNS: tuple[_Pattern, ...] = (
 _TRIGGERS = frozenset(trigger for pattern in PATTERNS for trigger in pattern.triggers)
 
 
-def _findings(pattern: _Pattern, text: str) -> list[Finding]:
+_LABEL_START = re.compile(_PASSWORD_LABEL)
+
+
+def _matches(pattern: _Pattern, text: str, labels: list[int]) -> Iterator[re.Match[str]]:
+    if not pattern.at_label:
+        yield from pattern.regex.finditer(text)
+        return
+    for position in labels:
+        match = pattern.regex.match(text, position)
+        if match is not None:
+            yield match
+
+
+def _findings(pattern: _Pattern, text: str, labels: list[int]) -> list[Finding]:
     found = []
-    for match in pattern.regex.finditer(text):
+    for match in _matches(pattern, text, labels):
         group = "v" if "v" in pattern.regex.groupindex else 0
         value = match.group(group)
         if _MASKED.fullmatch(value) is None and (pattern.check is None or pattern.check(value)):
@@ -199,7 +232,10 @@ class SecretRecognizer:
         present = {trigger for trigger in _TRIGGERS if trigger in lowered}
         found: list[Finding] = []
         if present:
+            labels = []
+            if not present.isdisjoint(_PASSWORD_TRIGGERS):
+                labels = [m.start() for m in _LABEL_START.finditer(view.text)]
             for pattern in PATTERNS:
                 if not present.isdisjoint(pattern.triggers):
-                    found.extend(_findings(pattern, view.text))
+                    found.extend(_findings(pattern, view.text, labels))
         return found

@@ -46,8 +46,10 @@ def redact_event(event: TicketEvent) -> TicketEvent:
     subject = redaction.redact(event.subject)
     body = redaction.redact(event.body)
     comment = redaction.redact(event.comment) if event.comment is not None else None
+    # Tags are free text too: an agent can type (or a trigger copy) a card number into one.
+    tags = [redaction.redact(tag) for tag in event.tags]
     summaries = [subject.summary, body.summary] + ([comment.summary] if comment else [])
-    summary = _merge_counts(*summaries)
+    summary = _merge_counts(*summaries, *(tag.summary for tag in tags))
     # ops (issue 8): redactions by type for /metrics; counts only, never the redacted values.
     for kind, n in summary["counts"].items():
         metrics.REDACTIONS.labels(kind).inc(n)
@@ -56,5 +58,6 @@ def redact_event(event: TicketEvent) -> TicketEvent:
         subject=subject.text,
         body=body.text,
         comment=comment.text if comment else None,
+        tags=tuple(tag.text for tag in tags),
         summary=summary,
     )

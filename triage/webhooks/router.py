@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from triage.config import Settings, get_settings
-from triage.db import get_engine
+from triage.db import get_engine, write_transaction_lock
 from triage.errors import TriageError
 from triage.tickets import service as tickets
 from triage.webhooks import servicenow, signatures, zendesk
@@ -66,8 +66,9 @@ def _store(event: TicketEvent) -> tickets.IngestResult:
     """Redact, then write in one transaction; raw text never leaves this frame."""
     safe = redact_event(event)
     settings = get_settings()
+    engine = get_engine()
     for attempt in range(2):
-        with Session(get_engine(), expire_on_commit=False) as session:
+        with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
             try:
                 result = tickets.ingest(session, safe, settings)
                 session.commit()
