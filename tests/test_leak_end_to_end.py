@@ -36,8 +36,8 @@ from triage.db import engine_for
 from triage.jobs.worker import Worker
 from triage.llm.models import LlmCall
 from triage.main import create_app
-from triage.review.models import Correction
 from triage.redaction.logging import RedactingFilter
+from triage.review.models import Correction
 from triage.routing import rules
 from triage.tickets.models import Comment, Decision, Ticket
 
@@ -55,8 +55,8 @@ ZENDESK_REPLY = (  # what the analyst pastes: the merchant's card and a key, "to
     f"email keys such as {corpus.ANALYST_SECRET} - roll it in the dashboard."
 )
 SERVICENOW_REPLY = (
-    "Dear Regional Ops, the duplicate charge on card ４９２９-５０３８-１７４６-２１５６ is refunded. "
-    f"Your integration key {corpus.ANALYST_SECRET} appeared in the incident, please rotate it."
+    "Dear Regional Ops, the duplicate charge on card ４９２９-５０３８-１７４６-２１５６ is "
+    f"refunded. Your integration key {corpus.ANALYST_SECRET} was in the incident, rotate it."
 )
 CORRECTION_REASON = "not a settlement question: card 4929503817462156 was declined (code 05)"
 
@@ -136,17 +136,23 @@ def ingest_everything(client: TestClient, responses: Responses) -> None:
         pipeline.ingest(client, ticket, responses)
     for n, (ticket, text) in enumerate(corpus.reused_comments()):
         pipeline.comment(client, ticket, f"r{n}", text, responses)
+    pipeline.reject_malformed(client, responses)
 
 
-def analyst_work(client: TestClient, auth: dict[str, str], responses: Responses) -> None:
-    """Two replies pasted full of secrets and approved; the ticket the LLM gave up on corrected."""
+def analyst_work(client: TestClient, auth: dict[str, str], responses: Responses) -> list[int]:
+    """Two replies pasted full of secrets and approved; the ticket the LLM gave up on corrected.
+    Returns the ids of the tickets the analyst touched."""
     with Session(engine_for(get_settings().database_url)) as session:
+        touched = []
         for ref, text in {"71001": ZENDESK_REPLY, sys_id(6): SERVICENOW_REPLY}.items():
             ticket = pipeline.ticket_by_ref(session, ref)
             pipeline.publish_reply(client, auth, ticket, text, responses)
-        unsure = session.exec(select(Ticket).where(Ticket.status == "in_review")).first()
-        assert unsure is not None, "the ticket with the card in the LLM's slot should be in review"
+            touched.append(ticket.id)
+        refused = select(LlmCall.ticket_id).where(LlmCall.outcome == "refused")
+        unsure = session.get(Ticket, session.exec(refused).one())
+        assert unsure is not None and unsure.status == "in_review", "the LLM's card went through"
         pipeline.correct(client, auth, unsure, CORRECTION_REASON, responses)
+        return [i for i in (*touched, unsure.id) if i is not None]
 
 
 def run_service(client: TestClient, auth: dict[str, str], responses: Responses) -> None:
@@ -154,11 +160,12 @@ def run_service(client: TestClient, auth: dict[str, str], responses: Responses) 
     log_on_purpose()
     worker = Worker("leak-test")
     pipeline.drain(worker)
-    analyst_work(client, {"Authorization": auth["analyst"]}, responses)
+    analyst = {"Authorization": auth["analyst"]}
+    touched = analyst_work(client, analyst, responses)
     pipeline.drain(worker)
     with Session(engine_for(get_settings().database_url)) as session:
         ids = [t.id for t in session.exec(select(Ticket)).all() if t.id is not None]
-    pipeline.browse(client, {"Authorization": auth["analyst"]}, pipeline.pages(ids, False), responses)
+    pipeline.browse(client, analyst, pipeline.pages(touched, False), responses)
     pipeline.browse(client, {"Authorization": auth["lead"]}, pipeline.pages(ids, True), responses)
 
 
@@ -204,14 +211,14 @@ def documents(
     ]
 
 
-def assert_scanner_sees_the_inputs(sensitive: scan.Sensitive, docs: list[scan.Document]) -> None:
-    """The scanner finds every embedded value in the raw tickets, and a PAN planted in output."""
-    for ticket in corpus.all_tickets():
-        raw = "\n".join(ticket.texts)
-        expected = len(ticket.pans) + (1 if ticket.secrets else 0)
-        assert len(scan.hits(raw, sensitive)) >= expected, ticket.ref
-    planted = [scan.Document("planted", docs[-1].text + " card 4539\n1488 0343 6467")]
-    assert scan.scan(planted, sensitive), "the scanner missed a planted card number"
+def assert_scanner_is_live(sensitive: scan.Sensitive, docs: list[scan.Document]) -> None:
+    """A card number or a secret planted into a real document of each channel is found."""
+    channels = {doc.label.split()[0]: doc for doc in docs}
+    assert set(channels) == {"db", "log", "llm", "zendesk", "servicenow", "response"}
+    for doc in channels.values():
+        for plant in ("card 4539\n1488 0343 6467", f"key {corpus.ANALYST_SECRET}"):
+            planted = scan.Document(doc.label, doc.text + plant)
+            assert scan.scan([planted], sensitive), f"missed {plant!r} planted in {doc.label}"
 
 
 def test_no_card_number_or_secret_leaves_the_service(
@@ -234,6 +241,6 @@ def test_no_card_number_or_secret_leaves_the_service(
     assert_work_was_done(session, llm, fake_zendesk, fake_servicenow, logs)
     sensitive = scan.Sensitive(corpus.all_pans(), corpus.all_secrets(), corpus.reused_secrets())
     docs = documents(llm, fake_zendesk, fake_servicenow, logs, responses)
-    assert_scanner_sees_the_inputs(sensitive, docs)
+    assert_scanner_is_live(sensitive, docs)
     leaks = scan.scan(docs, sensitive)
     assert leaks == [], f"{len(leaks)} leaks:\n" + "\n".join(leaks[:40])

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import MetaData, Table, bindparam, event, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -110,6 +110,10 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
 @lru_cache(maxsize=32)
 def _insert_ignore_statement(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
     if dialect == "postgresql":
@@ -121,16 +125,50 @@ def _insert_ignore_statement(dialect: str, table: Table, conflict: tuple[str, ..
     return insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(first_key)
 
 
-def insert_ignore(
+def insert_ignore_id(
     session: Session, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
-) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on either dialect; True when a row was inserted.
+) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING on either dialect; the new row's id, None on conflict.
 
     Under concurrency PostgreSQL makes the second inserter wait for the first to commit, so the
     loser sees the winner's row afterwards: this is what keeps redelivered webhooks idempotent.
     The statement is built once per table (Core, values as parameters) so its compiled form is
     cached: this runs several times in every webhook request.
     """
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    stmt = _insert_ignore_statement(session.get_bind().dialect.name, table, tuple(conflict))
-    return session.execute(stmt, values).first() is not None
+    stmt = _insert_ignore_statement(session.get_bind().dialect.name, _table(model), tuple(conflict))
+    row = session.connection().execute(stmt, values).first()
+    return None if row is None else int(row[0])
+
+
+def insert_ignore(
+    session: Session, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on either dialect; True when a row was inserted."""
+    return insert_ignore_id(session, model, values, conflict) is not None
+
+
+@lru_cache(maxsize=32)
+def _insert_statement(table: Table) -> Any:
+    return insert(table).returning(next(iter(table.primary_key.columns)))
+
+
+def insert_row(session: Session, model: type[SQLModel], values: dict[str, Any]) -> int:
+    """One Core INSERT ... RETURNING id: no ORM object, no flush, a cached compiled statement.
+
+    For hot paths only; `values` must name every NOT NULL column, since Python-side defaults
+    of SQLModel fields (default_factory) do not apply to Core statements.
+    """
+    return int(session.connection().execute(_insert_statement(_table(model)), values).scalar_one())
+
+
+@lru_cache(maxsize=32)
+def _update_statement(table: Table) -> Any:
+    key = next(iter(table.primary_key.columns))
+    return update(table).where(key == bindparam("row_id"))
+
+
+def update_row(
+    session: Session, model: type[SQLModel], row_id: int, values: dict[str, Any]
+) -> None:
+    """UPDATE one row by primary key with Core; the columns set are the keys of `values`."""
+    session.connection().execute(_update_statement(_table(model)), {**values, "row_id": row_id})

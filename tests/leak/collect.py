@@ -43,9 +43,7 @@ def database(engine: Engine) -> list[Document]:
 
 def table_names_with_rows(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return {
-            t.name for t in import_models().sorted_tables if conn.execute(select(t)).first()
-        }
+        return {t.name for t in import_models().sorted_tables if conn.execute(select(t)).first()}
 
 
 class LogCapture(logging.Handler):

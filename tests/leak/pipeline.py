@@ -19,7 +19,7 @@ MAX_JOBS = 500
 
 def _zendesk(ticket: LeakTicket) -> tuple[dict[str, Any], dict[str, str]]:
     if ticket.trigger:
-        payload = {
+        trigger: dict[str, Any] = {
             "event": "ticket.created",
             "ticket": {
                 "id": ticket.ref,
@@ -29,7 +29,7 @@ def _zendesk(ticket: LeakTicket) -> tuple[dict[str, Any], dict[str, str]]:
                 "tags": " ".join(ticket.tags),
             },
         }
-        return payload, {"X-Zendesk-Webhook-Invocation-Id": f"inv-{ticket.ref}"}
+        return trigger, {"X-Zendesk-Webhook-Invocation-Id": f"inv-{ticket.ref}"}
     payload = signing.zendesk_event(int(ticket.ref), ticket.subject, ticket.body, f"d-{ticket.ref}")
     payload["detail"]["tags"] = ["merchant", *ticket.tags]
     return payload, {}
@@ -72,6 +72,21 @@ def comment(
     assert responses.add(f"webhook {ticket.ref} comment {key}", answer).status_code == 202
 
 
+def reject_malformed(client: TestClient, responses: Responses) -> None:
+    """Bad input quoting a card number gets a 4xx whose detail does not echo it."""
+    pan = "4539 1488 0343 6467"
+    zendesk_bad = {"id": "d-bad", "type": "zen:event-type:ticket.created", "detail": {"id": [pan]}}
+    bodies = [
+        ("zendesk", signing.dumps(zendesk_bad)),
+        ("servicenow", signing.dumps({"sys_id": f"card {pan}", "number": pan})),
+        ("zendesk", f'{{"subject": "card {pan}", '.encode()),  # cut off: not JSON
+    ]
+    for n, (source, body) in enumerate(bodies):
+        sign = signing.zendesk_headers if source == "zendesk" else signing.servicenow_headers
+        answer = client.post(f"/webhooks/{source}", content=body, headers=sign(body))
+        assert responses.add(f"malformed {n}", answer).status_code in (400, 422), answer.text
+
+
 def drain(worker: Worker) -> int:
     """Run due jobs until none is left (bounded, so a job that keeps coming back fails the test)."""
     for ran in range(MAX_JOBS):
@@ -97,6 +112,8 @@ def publish_reply(
     if ticket.status == "in_review":
         confirmed = client.post(f"{base}/confirm", headers=auth)
         assert responses.add(f"confirm {ticket.id}", confirmed).status_code == 200
+    wrong = client.post(f"{base}/reply", headers=auth, json={"body": [text]})
+    assert responses.add(f"bad reply {ticket.id}", wrong).status_code == 422
     edited = client.post(f"{base}/reply", headers=auth, json={"body": text})
     assert responses.add(f"reply {ticket.id}", edited).status_code == 200, edited.text
     approved = client.post(f"{base}/approve", headers=auth)
@@ -116,13 +133,15 @@ def pages(ids: list[int], lead: bool) -> list[str]:
     """The pages and JSON views about these tickets; leads also see the audit log and jobs."""
     paths = ["/queue", "/queue?stage=reply", "/api/queue?limit=200"]
     if lead:
-        paths += ["/audit", "/api/audit", "/api/jobs", "/metrics"]
+        paths += ["/audit", "/api/audit", "/api/audit.csv", "/api/jobs", "/metrics"]
     for ticket_id in ids:
         paths += [f"/tickets/{ticket_id}", f"/api/tickets/{ticket_id}"]
     return paths
 
 
-def browse(client: TestClient, auth: dict[str, str], paths: list[str], responses: Responses) -> None:
+def browse(
+    client: TestClient, auth: dict[str, str], paths: list[str], responses: Responses
+) -> None:
     for path in paths:
         response = client.get(path, headers=auth)
         assert responses.add(f"GET {path}", response).status_code == 200, (path, response.text)

@@ -60,7 +60,7 @@ class Sensitive:
         # Windows made of one repeated digit (4000 0000 0000 0006) would match zero-padded
         # numbers anywhere; rule (2) still catches such a PAN when it survives whole.
         self._pan_windows = {
-            w: pan for pan in self.pans for w in windows(pan, PAN_WINDOW) if not _REPEATS.search(w)
+            w: pan for pan in self.pans for w in windows(pan, PAN_WINDOW) if not degenerate(w)
         }
         self._secret_windows = {
             w: secret for secret in self.secrets for w in windows(_compact(secret), SECRET_WINDOW)
@@ -74,7 +74,7 @@ class Sensitive:
         flat = _BROAD_SEPARATORS.sub("", folded)
         found = {
             self._pan_windows[window]
-            for run in re.findall(r"\d{%d,}" % PAN_WINDOW, flat)
+            for run in re.findall(rf"\d{{{PAN_WINDOW},}}", flat)
             for window in windows(run, PAN_WINDOW)
             if window in self._pan_windows
         }
@@ -87,6 +87,11 @@ class Sensitive:
             if secret is not None:
                 return [f"secret {secret[:12]}..."]
         return []
+
+
+def degenerate(digits: str) -> bool:
+    """Six or more of one digit in a row: such windows match zero-padded numbers anywhere."""
+    return bool(_REPEATS.search(digits))
 
 
 def windows(value: str, size: int) -> list[str]:

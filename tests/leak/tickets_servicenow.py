@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from tests.leak.corpus import NBSP, LeakTicket
 
-S = "servicenow"
+S: Final = "servicenow"
 
 
 def sys_id(n: int) -> str:
@@ -138,4 +140,3 @@ SERVICENOW: tuple[LeakTicket, ...] = (
         secrets=("ES0800817302510004528763",),
     ),
 )
-

@@ -1,10 +1,12 @@
-"""Hand-written Zendesk tickets for the leak test: card numbers and secrets as merchants paste them."""
+"""Hand-written Zendesk tickets for the leak test: cards and secrets as merchants paste them."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from tests.leak.corpus import IDEO, NARROW, NBSP, THIN, ZWSP, LeakTicket
 
-Z = "zendesk"
+Z: Final = "zendesk"
 
 ZENDESK: tuple[LeakTicket, ...] = (
     LeakTicket(

@@ -8,15 +8,8 @@ from triage.ops.commands import side_by_side
 
 
 def test_nice_max_rounds_up_to_a_readable_axis() -> None:
-    assert [charts.nice_max(v) for v in (0, 0.4, 7, 37, 100, 101, 1234)] == [
-        1.0,
-        1.0,
-        10.0,
-        50.0,
-        100.0,
-        200.0,
-        2000.0,
-    ]
+    values = (0, 0.4, 0.0024, 7, 37, 100, 101, 1234)
+    assert [charts.nice_max(v) for v in values] == [1.0, 0.5, 0.0025, 10, 50, 100, 200, 2000]
 
 
 def test_stacked_bars_draw_one_rect_per_non_zero_value_and_escape_labels() -> None:

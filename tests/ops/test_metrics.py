@@ -1,4 +1,4 @@
-"""/metrics holds every family the issue lists, with samples after real traffic, and no ticket text."""
+"""/metrics holds every family the issue lists, with samples after traffic, and no ticket text."""
 
 from __future__ import annotations
 

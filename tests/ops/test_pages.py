@@ -82,6 +82,6 @@ def test_forms_need_csrf_and_a_reason_to_force(ops: Ops) -> None:
 
 def test_analysts_and_strangers_are_turned_away(ops: Ops) -> None:
     assert ops.client.get("/ops", follow_redirects=False).headers["location"] == "/login"
-    _sign_in_as_analyst = ops.client.get("/ops", headers=ops.analyst)
-    assert _sign_in_as_analyst.status_code == 403
+    analyst_page = ops.client.get("/ops", headers=ops.analyst)
+    assert analyst_page.status_code == 403
     assert "Dashboard</a>" not in ops.client.get("/queue", headers=ops.analyst).text

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from triage.audit.models import AuditEvent
+from triage.db import insert_row, utcnow
 
 
 def record(
@@ -17,15 +18,20 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     detail: str | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        actor=actor,
-        action=action,
-        ticket_id=ticket_id,
-        before=before or {},
-        after=after or {},
-        detail=detail,
-    )
-    session.add(event)
+) -> int:
+    """Insert one audit row in the caller's transaction; returns its id.
+
+    Pending ORM changes are flushed first so the event follows what it describes; the row
+    itself is a single Core INSERT (no ORM object), as it is written in every webhook request.
+    """
     session.flush()
-    return event
+    values = {
+        "at": utcnow(),
+        "actor": actor,
+        "action": action,
+        "ticket_id": ticket_id,
+        "before": before or {},
+        "after": after or {},
+        "detail": detail,
+    }
+    return insert_row(session, AuditEvent, values)

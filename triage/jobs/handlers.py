@@ -18,6 +18,7 @@ HANDLER_MODULES = {
     "writeback": "triage.writeback.jobs",
     "send_reply": "triage.writeback.jobs",
     "llm_fallback": "triage.llm.jobs",
+    "train_model": "triage.ops.training",
 }
 
 _REGISTRY: dict[str, Handler] = {}

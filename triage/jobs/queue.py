@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from triage import metrics
 from triage.audit import log as audit
 from triage.config import get_settings
-from triage.db import insert_ignore, utcnow
+from triage.db import insert_ignore, insert_ignore_id, utcnow
 from triage.errors import TriageError
 from triage.jobs.models import Job
 
@@ -24,12 +24,11 @@ STATUSES = ("queued", "running", "done", "dead")
 MAX_ERROR_CHARS = 500
 
 
-def enqueue(
-    session: Session, kind: str, *, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
-) -> Job:
-    """Add a job in the caller's transaction; a duplicate dedupe_key returns the existing job."""
+def _job_values(
+    kind: str, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+) -> dict[str, Any]:
     now = utcnow()
-    values = {
+    return {
         "kind": kind,
         "ticket_id": ticket_id,
         "payload": payload,
@@ -42,9 +41,32 @@ def enqueue(
         "created_at": now,
         "updated_at": now,
     }
+
+
+def enqueue(
+    session: Session, kind: str, *, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+) -> Job:
+    """Add a job in the caller's transaction; a duplicate dedupe_key returns the existing job."""
     session.flush()
-    insert_ignore(session, Job, values, ["dedupe_key"])
+    insert_ignore(session, Job, _job_values(kind, ticket_id, payload, dedupe_key), ["dedupe_key"])
     return session.exec(select(Job).where(Job.dedupe_key == dedupe_key)).one()
+
+
+def enqueue_id(
+    session: Session, kind: str, *, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+) -> int:
+    """`enqueue` for the webhook path: one Core statement when the job is new; returns its id.
+
+    Pending ORM changes are not flushed first: callers write the rows the job refers to with
+    Core statements, which run in order on the transaction's connection.
+    """
+    values = _job_values(kind, ticket_id, payload, dedupe_key)
+    job_id = insert_ignore_id(session, Job, values, ["dedupe_key"])
+    if job_id is not None:
+        return job_id
+    existing = session.exec(select(Job.id).where(Job.dedupe_key == dedupe_key)).one()
+    assert existing is not None  # a stored job always has its primary key
+    return existing
 
 
 def _claimable(now: Any) -> Any:

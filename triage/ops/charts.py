@@ -7,6 +7,7 @@ a chart must stay safe whatever it is given.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ class Frame:
 
     width: int = 640
     height: int = 240
-    left: int = 44
+    left: int = 58
     right: int = 12
     top: int = 12
     bottom: int = 28
@@ -61,17 +62,17 @@ def nice_max(value: float) -> float:
     """A round upper bound for an axis: 1, 2, 2.5, 5 or 10 times a power of ten."""
     if value <= 0:
         return 1.0
-    power = 10.0 ** len(str(int(value))) / 10
+    power = 10.0 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return step * power
+        if value <= step * power * (1 + 1e-9):
+            return float(f"{step * power:.12g}")
     return 10 * power
 
 
 def _fmt(value: float, percent: bool) -> str:
     if percent:
         return f"{value * 100:.0f}%"
-    return f"{value:g}" if value < 1000 else f"{value / 1000:g}k"
+    return f"{value:.3g}" if value < 1000 else f"{value / 1000:g}k"
 
 
 def _axes(frame: Frame, labels: Sequence[str], top_value: float, percent: bool) -> list[str]:
@@ -209,9 +210,9 @@ def hbars(
     return _svg(frame, title, parts)
 
 
-def legend(names: Sequence[str]) -> Markup:
+def legend(names: Sequence[str], columns: int = 3) -> Markup:
     """Colour keys matching the series order of the charts above, as a small inline SVG."""
-    columns, cell, row = 3, 210, 18
+    cell, row = 210, 18
     height = row * ((len(names) + columns - 1) // columns) + 4
     parts = []
     for i, name in enumerate(names):

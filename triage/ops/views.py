@@ -16,6 +16,8 @@ from triage.ops import charts
 from triage.review import pages
 
 HERE = Path(__file__).resolve().parent
+# Charts across the whole page width get a wider drawing, so their text keeps its size.
+WIDE = charts.Frame(width=1240, height=260)
 CSS = HERE / "static" / "ops.css"
 
 
@@ -90,8 +92,8 @@ def _quality_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
     corrections = data["corrections"]["by_category"]
     backlog = data["backlog"]["age_buckets"]
     return {
-        "tickets": charts.stacked_bars("Tickets per category per day", days, counts),
-        "tickets_legend": charts.legend(list(counts)),
+        "tickets": charts.stacked_bars("Tickets per category per day", days, counts, WIDE),
+        "tickets_legend": charts.legend(list(counts), columns=6),
         "auto_rate": charts.lines(
             "Auto-route rate per day",
             days,
@@ -119,8 +121,9 @@ def _spend_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
             days,
             tokens,
             reference=float(llm["daily_budget_tokens"]),
+            frame=WIDE,
         ),
-        "llm_legend": charts.legend(llm["teams"]),
+        "llm_legend": charts.legend(llm["teams"], columns=6),
         "llm_cost": charts.stacked_bars("LLM cost (USD) per team per day", days, llm["cost_usd"]),
         "writeback_failures": charts.stacked_bars(
             "Write-back jobs that died per day", days, failures

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -18,7 +19,7 @@ from triage.classify import data as classify_data
 from triage.classify import registry
 from triage.classify.model import Prediction
 from triage.config import Settings
-from triage.db import insert_ignore, utcnow
+from triage.db import insert_ignore_id, insert_row, update_row, utcnow
 from triage.ops import shadow
 from triage.routing import policy, rules
 from triage.routing import service as routing
@@ -41,32 +42,34 @@ def _routes(labels_dir: Path) -> rules.Routes:
 
 
 def ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestResult:
-    fresh = insert_ignore(
-        session,
-        Delivery,
-        Delivery(
-            source=event.source, delivery_id=event.delivery_id, event_type=event.kind
-        ).model_dump(exclude={"id"}),
-        ["source", "delivery_id"],
-    )
-    delivery = session.exec(
-        select(Delivery).where(
-            Delivery.source == event.source, Delivery.delivery_id == event.delivery_id
-        )
-    ).one()
-    if not fresh:
+    # Core statements with cached compiled forms and RETURNING: no ORM objects or flushes on
+    # the path every webhook takes. The delivery row goes in first: it is the idempotency lock.
+    delivery = {
+        "source": event.source,
+        "delivery_id": event.delivery_id,
+        "event_type": event.kind,
+        "received_at": utcnow(),
+    }
+    delivery_id = insert_ignore_id(session, Delivery, delivery, ["source", "delivery_id"])
+    if delivery_id is None:
         metrics.DELIVERIES.labels(event.source, "duplicate").inc()
-        return _result(session.get(Ticket, delivery.ticket_id), duplicate=True)
+        return _result(_delivered_ticket(session, event), duplicate=True)
     ticket, created = _upsert_ticket(session, event)
     if event.kind == "comment" and event.comment:
         _add_comment(session, ticket, event)
     if created:
         _decide(session, ticket, settings)
-    delivery.ticket_id = ticket.id
-    session.add(delivery)
-    session.flush()
+    update_row(session, Delivery, delivery_id, {"ticket_id": ticket.id})
     metrics.DELIVERIES.labels(event.source, "accepted").inc()
     return _result(ticket, duplicate=False)
+
+
+def _delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
+    query = select(Delivery.ticket_id).where(
+        Delivery.source == event.source, Delivery.delivery_id == event.delivery_id
+    )
+    ticket_id = session.exec(query).one()
+    return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
 def _result(ticket: Ticket | None, duplicate: bool) -> IngestResult:
@@ -77,28 +80,38 @@ def _result(ticket: Ticket | None, duplicate: bool) -> IngestResult:
     return IngestResult(ticket.id, duplicate, ticket.category, ticket.confidence, ticket.route)
 
 
+def _ticket_values(event: TicketEvent) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "source": event.source,
+        "external_id": event.external_id,
+        "external_table": event.external_table,
+        "external_number": event.external_number,
+        "subject": event.subject,
+        "body": event.body or (event.comment or ""),
+        "requester_id": event.requester_id,
+        "organization_id": event.organization_id,
+        "tags": list(event.tags),
+        "status": "new",
+        "external_updated_at": event.updated_at,
+        "redaction_summary": event.summary,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _upsert_ticket(session: Session, event: TicketEvent) -> tuple[Ticket, bool]:
-    values = Ticket(
-        source=event.source,
-        external_id=event.external_id,
-        external_table=event.external_table,
-        external_number=event.external_number,
-        subject=event.subject,
-        body=event.body or (event.comment or ""),
-        requester_id=event.requester_id,
-        organization_id=event.organization_id,
-        tags=list(event.tags),
-        external_updated_at=event.updated_at,
-        redaction_summary=event.summary,
-    ).model_dump(exclude={"id"})
-    created = insert_ignore(session, Ticket, values, ["source", "external_id"])
+    """The ticket and whether this event created it; a new one is a detached copy of the row."""
+    values = _ticket_values(event)
+    ticket_id = insert_ignore_id(session, Ticket, values, ["source", "external_id"])
+    if ticket_id is not None:
+        return Ticket(id=ticket_id, **values), True
     ticket = session.exec(
         select(Ticket).where(Ticket.source == event.source, Ticket.external_id == event.external_id)
     ).one()
-    if not created:
-        _refresh(ticket, event)
-        session.add(ticket)
-    return ticket, created
+    _refresh(ticket, event)
+    session.add(ticket)
+    return ticket, False
 
 
 def _refresh(ticket: Ticket, event: TicketEvent) -> None:
@@ -113,16 +126,15 @@ def _refresh(ticket: Ticket, event: TicketEvent) -> None:
 
 
 def _add_comment(session: Session, ticket: Ticket, event: TicketEvent) -> None:
-    assert ticket.id is not None
-    session.add(
-        Comment(
-            ticket_id=ticket.id,
-            external_id=event.comment_id,
-            author_id=event.author_id,
-            body=event.comment or "",
-            public=event.comment_public,
-        )
-    )
+    values = {
+        "ticket_id": ticket.id,
+        "external_id": event.comment_id,
+        "author_id": event.author_id,
+        "body": event.comment or "",
+        "public": event.comment_public,
+        "created_at": utcnow(),
+    }
+    insert_row(session, Comment, values)
 
 
 def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
@@ -137,6 +149,6 @@ def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
         prediction = model.predict(text)
         metrics.CLASSIFY_LATENCY.observe(time.perf_counter() - started)
         decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
-    routing.apply_decision(session, ticket, decision)
+    routing.apply_first_decision(session, ticket, decision)
     shadow.record(session, ticket, text, prediction)  # ops (issue 8): never changes the route
     metrics.TICKETS.labels(ticket.source, ticket.category or "none", ticket.route or "none").inc()
