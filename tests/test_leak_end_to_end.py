@@ -58,6 +58,10 @@ SERVICENOW_REPLY = (
     "Dear Regional Ops, the duplicate charge on card ４９２９-５０３８-１７４６-２１５６ is "
     f"refunded. Your integration key {corpus.ANALYST_SECRET} was in the incident, rotate it."
 )
+FILLED_TABLES = {
+    "tickets", "comments", "deliveries", "decisions", "jobs", "llm_calls", "llm_cache",
+    "replies", "corrections", "audit_events", "users", "model_versions",
+}  # fmt: skip
 CORRECTION_REASON = "not a settlement question: card 4929503817462156 was declined (code 05)"
 
 
@@ -179,6 +183,8 @@ def assert_work_was_done(
     assert len(session.exec(select(Comment)).all()) == comments
     assert len(session.exec(select(Correction)).all()) == 1
     assert pipeline.unfinished_jobs(session) == []
+    filled = collect.table_names_with_rows(engine_for(get_settings().database_url))
+    assert not FILLED_TABLES - filled, f"tables left empty: {FILLED_TABLES - filled}"
     first = session.exec(select(Decision.route).where(Decision.stage == "classifier")).all()
     assert "auto" in first and "llm_pending" in first, "the classifier should be sure and unsure"
     outcomes = set(session.exec(select(LlmCall.outcome)).all())

@@ -181,7 +181,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         # "the password for the dashboard is X", "contraseña del panel es X": a few words
         # between the label and the verb.
         "password_phrase",
-        rf"{_STRONG_PASSWORD_LABEL}(?:\s+[^\s:=]{{1,24}}){{1,4}}?(?:\s+{_SAYS}|\s*[:=])\s*[\"']?"
+        rf"{_STRONG_PASSWORD_LABEL}(?:\s+[^\s:=]{{1,24}}){{1,6}}?(?:\s+{_SAYS}|\s*[:=])\s*[\"']?"
         rf"(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
         _looks_secret,
