@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import instructor
@@ -73,6 +74,17 @@ def instructor_mode(settings: Settings) -> instructor.Mode:
     return instructor.Mode.JSON if settings.llm_mode == "json" else instructor.Mode.TOOLS
 
 
+@lru_cache(maxsize=4)
+def _openai_client(base_url: str, api_key: str, timeout: float) -> openai.OpenAI:
+    """One HTTP client per endpoint and process: connections and TLS setup are reused."""
+    return openai.OpenAI(
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=0,  # retries are ours (tenacity), so they are bounded and counted once
+    )
+
+
 class LlmClient:
     def __init__(self, settings: Settings) -> None:
         if not settings.llm_enabled:
@@ -81,11 +93,8 @@ class LlmClient:
         self.model: str = settings.llm_model or ""
         self.mode = instructor_mode(settings)
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"
-        self._openai = openai.OpenAI(
-            base_url=settings.llm_base_url,
-            api_key=key,
-            timeout=settings.llm_timeout_seconds,
-            max_retries=0,  # retries are ours (tenacity), so they are bounded and counted once
+        self._openai = _openai_client(
+            settings.llm_base_url or "", key, settings.llm_timeout_seconds
         )
 
     def __enter__(self) -> LlmClient:
@@ -95,7 +104,7 @@ class LlmClient:
         self.close()
 
     def close(self) -> None:
-        self._openai.close()
+        """Nothing to release: the HTTP client is shared by every call in this process."""
 
     def _send(self, usage: Usage, kwargs: dict[str, Any]) -> Any:
         assert_no_pan(kwargs.get("messages", []))

@@ -99,7 +99,8 @@ class LlmResult:
             category=data["category"],
             confidence=float(data["confidence"]),
             template_id=data["template_id"],
-            slots=dict(data["slots"]),
+            # Slots reach the cache, the draft reply and analysts: redact them like ticket text.
+            slots={k: redaction.redact(str(v)).text for k, v in dict(data["slots"]).items()},
             # Analysts see the rationale: it gets the same redaction as ticket text.
             rationale=redaction.redact(data["rationale"]).text,
         )
