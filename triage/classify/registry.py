@@ -1,16 +1,11 @@
 """Model versions in the database: register, activate, roll back, and load the active one.
 
-Every process serves the version marked active. `active_model` caches it per process and
-database, re-reads only the active id (a tiny query) at most every CHECK_SECONDS, and loads the
-artefact again only when that id changes.
+Every process serves the version marked active; `active_model` keeps it loaded (see loaded.py).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -18,6 +13,7 @@ from sqlmodel import Session, col, select
 from triage import metrics
 from triage.audit import log as audit
 from triage.classify import artefact, data
+from triage.classify.loaded import LoadedModel
 from triage.classify.models import ModelVersion
 from triage.classify.train import Progress, quiet, train
 from triage.config import Settings
@@ -25,23 +21,7 @@ from triage.db import utcnow
 from triage.errors import TriageError
 
 log = logging.getLogger(__name__)
-CHECK_SECONDS = 3.0
 ACTIVE, CANDIDATE, RETIRED = "active", "candidate", "retired"
-
-
-@dataclass
-class _Cached:
-    version_id: str | None
-    model: artefact.TrainedModel | None
-    checked_at: float
-
-
-_CACHE: dict[str, _Cached] = {}
-_LOCK = threading.Lock()
-
-
-def _cache_key(session: Session) -> str:
-    return str(session.get_bind().engine.url)
 
 
 def new_version_id(digest: str) -> str:
@@ -117,7 +97,7 @@ def _switch(session: Session, target: ModelVersion, *, remember_previous: bool) 
     target.activated_at = utcnow()
     session.add(target)
     session.flush()
-    _CACHE.pop(_cache_key(session), None)
+    _ACTIVE.forget(session)
     return current.id if current is not None else None
 
 
@@ -151,41 +131,22 @@ def rollback(session: Session, actor: str) -> ModelVersion:
     return target
 
 
+def _active_id(session: Session) -> str | None:
+    return session.exec(select(ModelVersion.id).where(col(ModelVersion.status) == ACTIVE)).first()
+
+
 def active_model(session: Session) -> artefact.TrainedModel | None:
     """The active model, loaded once per process and reloaded only when the active id changes."""
-    key = _cache_key(session)
-    entry = _CACHE.get(key)
-    now = time.monotonic()
-    if entry is not None and now - entry.checked_at < CHECK_SECONDS:
-        return entry.model
-    with _LOCK:
-        active_id = session.exec(
-            select(ModelVersion.id).where(col(ModelVersion.status) == ACTIVE)
-        ).first()
-        entry = _CACHE.get(key)
-        if entry is None or entry.version_id != active_id:
-            entry = _Cached(active_id, _load_active(session, active_id), now)
-            _CACHE[key] = entry
-            _publish(active_id)
-        entry.checked_at = now
-        return entry.model
-
-
-def _load_active(session: Session, version_id: str | None) -> artefact.TrainedModel | None:
-    # A refused artefact must not break ingestion: tickets go to review and health says so.
-    if version_id is None:
-        return None
-    try:
-        return load_version(get_version(session, version_id))
-    except artefact.ArtefactError as exc:
-        log.error("active model not loaded: %s", exc.message)
-        return None
+    return _ACTIVE.get(session)
 
 
 def _publish(version_id: str | None) -> None:
     metrics.MODEL_INFO.clear()
     if version_id is not None:
         metrics.MODEL_INFO.labels(version_id).set(1)
+
+
+_ACTIVE = LoadedModel("active", _active_id, load_version, on_change=_publish)
 
 
 def train_from_labels(

@@ -100,7 +100,11 @@ class LlmResult:
             confidence=float(data["confidence"]),
             template_id=data["template_id"],
             # Slots reach the cache, the draft reply and analysts: redact them like ticket text.
-            slots={k: redaction.redact(str(v)).text for k, v in dict(data["slots"]).items()},
+            slots={
+                k: redaction.redact(str(v)).text
+                for k, v in dict(data["slots"]).items()
+                if v is not None
+            },
             # Analysts see the rationale: it gets the same redaction as ticket text.
             rationale=redaction.redact(data["rationale"]).text,
         )

@@ -8,9 +8,6 @@ page compares them with the active model's and with what analysts later decided.
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -19,6 +16,7 @@ from sqlmodel import Session, col, select
 from triage import metrics
 from triage.audit import log as audit
 from triage.classify import artefact, registry
+from triage.classify.loaded import LoadedModel
 from triage.classify.model import Prediction
 from triage.classify.models import ModelVersion, ShadowPrediction
 from triage.config import get_settings
@@ -27,22 +25,6 @@ from triage.review.models import Correction
 from triage.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
-CHECK_SECONDS = 3.0
-
-
-@dataclass
-class _Cached:
-    version_id: str | None
-    model: artefact.TrainedModel | None
-    checked_at: float
-
-
-_CACHE: dict[str, _Cached] = {}
-_LOCK = threading.Lock()
-
-
-def _key(session: Session) -> str:
-    return str(session.get_bind().engine.url)
 
 
 def shadow_version_id(session: Session) -> str | None:
@@ -50,30 +32,12 @@ def shadow_version_id(session: Session) -> str | None:
     return session.exec(query.order_by(col(ModelVersion.created_at).desc())).first()
 
 
-def _load(session: Session, version_id: str | None) -> artefact.TrainedModel | None:
-    if version_id is None:
-        return None
-    try:
-        return registry.load_version(registry.get_version(session, version_id))
-    except artefact.ArtefactError as exc:
-        log.error("shadow model not loaded: %s", exc.message)
-        return None
+_SHADOW = LoadedModel("shadow", shadow_version_id, registry.load_version)
 
 
 def shadow_model(session: Session) -> artefact.TrainedModel | None:
     """The shadow model, if any, cached per process and reloaded when the shadow id changes."""
-    key, now = _key(session), time.monotonic()
-    entry = _CACHE.get(key)
-    if entry is not None and now - entry.checked_at < CHECK_SECONDS:
-        return entry.model
-    with _LOCK:
-        version_id = shadow_version_id(session)
-        entry = _CACHE.get(key)
-        if entry is None or entry.version_id != version_id:
-            entry = _Cached(version_id, _load(session, version_id), now)
-            _CACHE[key] = entry
-        entry.checked_at = now
-        return entry.model
+    return _SHADOW.get(session)
 
 
 def record(
@@ -117,7 +81,7 @@ def set_shadow(session: Session, version_id: str | None, actor: str) -> ModelVer
         target.shadow = True
         session.add(target)
     session.flush()
-    _CACHE.pop(_key(session), None)
+    _SHADOW.forget(session)
     action = "model.shadow_on" if target is not None else "model.shadow_off"
     after = {"shadow": target.id if target is not None else None}
     audit.record(session, actor, action, before={"shadow": previous}, after=after)
