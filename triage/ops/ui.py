@@ -6,39 +6,26 @@ from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from triage.auth import dependencies as auth
-from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.config import Settings
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.ops import compare, dashboard, drift, service, shadow, training, views
 from triage.ops.router import job_view
 from triage.review import pages
+from triage.review.pages import CSRF_FAILED, Config, Csrf, Db, MaybeCaller
 
 router = APIRouter(include_in_schema=False)
-
-Db = Annotated[Session, Depends(get_session)]
-MaybeCaller = Annotated[auth.Caller | None, Depends(auth.optional_caller)]
-Config = Annotated[Settings, Depends(get_settings)]
-Csrf = Annotated[str, Form()]
-CSRF_FAILED = "This form has expired or did not come from triage. Reload the page and try again."
 
 
 def _lead(
     request: Request, caller: auth.Caller | None, settings: Settings
 ) -> pages.Page | Response:
-    page = pages.page_for(caller, settings)
-    if page is None:
-        return pages.to_login()
-    if not page.is_lead:
-        return pages.render(
-            request, "error.html", page, settings, 403, error="These pages are for leads."
-        )
-    return page
+    return pages.lead_page(request, caller, settings, "These pages are for leads.")
 
 
 @router.get("/ops/static/ops.css")

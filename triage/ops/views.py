@@ -65,16 +65,7 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    context.setdefault("error", None)
-    context.setdefault("notice", None)
-    response = templates.TemplateResponse(
-        request, name, {"page": page, **context}, status_code=status_code
-    )
-    if page.new_cookie:
-        from triage.auth import sessions
-
-        sessions.set_cookie(response, settings, page.new_cookie)
-    return response
+    return pages.render(request, name, page, settings, status_code, using=templates, **context)
 
 
 def _short(days: list[str]) -> list[str]:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.auth import sessions
 from triage.auth.models import User
-from triage.config import Settings
+from triage.config import Settings, get_settings
+from triage.db import get_session
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -97,16 +99,31 @@ def render(
     page: Page | None,
     settings: Settings,
     status_code: int = 200,
+    *,
+    using: Jinja2Templates = templates,
     **context: Any,
 ) -> HTMLResponse:
+    """Render a page (the lead pages pass their own `using`); sets a pending session cookie."""
     context.setdefault("error", None)
     context.setdefault("notice", None)
-    response = templates.TemplateResponse(
+    response = using.TemplateResponse(
         request, name, {"page": page, **context}, status_code=status_code
     )
     if page is not None and page.new_cookie:
         sessions.set_cookie(response, settings, page.new_cookie)
     return response
+
+
+def lead_page(
+    request: Request, caller: auth.Caller | None, settings: Settings, denied: str
+) -> Page | Response:
+    """The signed-in lead's Page, or the response to send instead (sign in, or 403 `denied`)."""
+    page = page_for(caller, settings)
+    if page is None:
+        return to_login()
+    if not page.is_lead:
+        return render(request, "error.html", page, settings, 403, error=denied)
+    return page
 
 
 def to_login() -> RedirectResponse:
@@ -115,3 +132,11 @@ def to_login() -> RedirectResponse:
 
 def csrf_ok(caller: auth.Caller | None, submitted: str) -> bool:
     return caller is not None and sessions.csrf_matches(caller.session_data, submitted)
+
+
+# Dependencies shared by the analyst and lead pages' form handlers.
+Db = Annotated[Session, Depends(get_session)]
+MaybeCaller = Annotated[auth.Caller | None, Depends(auth.optional_caller)]
+Config = Annotated[Settings, Depends(get_settings)]
+Csrf = Annotated[str, Form()]
+CSRF_FAILED = "This form has expired or did not come from triage. Reload the page and try again."

@@ -5,24 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.config import Settings
 from triage.errors import TriageError
 from triage.review import pages, queries, service
+from triage.review.pages import CSRF_FAILED, Config, Csrf, Db, MaybeCaller
 
 router = APIRouter(include_in_schema=False)
-
-Db = Annotated[Session, Depends(get_session)]
-MaybeCaller = Annotated[auth.Caller | None, Depends(auth.optional_caller)]
-Config = Annotated[Settings, Depends(get_settings)]
-Csrf = Annotated[str, Form()]
-CSRF_FAILED = "This form has expired or did not come from triage. Reload the page and try again."
 
 
 def render_ticket(

@@ -89,13 +89,9 @@ def audit_page(
     action: str = "",
     ticket_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    page = pages.page_for(caller, settings)
-    if page is None:
-        return pages.to_login()
-    if not page.is_lead:
-        return pages.render(
-            request, "error.html", page, settings, 403, error="The audit log is for leads."
-        )
+    page = pages.lead_page(request, caller, settings, "The audit log is for leads.")
+    if not isinstance(page, pages.Page):
+        return page
     events = audit_api.query_events(session, ticket_id, actor or None, action or None, limit=200)
     filters = {"actor": actor, "action": action, "ticket_id": ticket_id or ""}
     return pages.render(request, "audit.html", page, settings, events=events, filters=filters)
