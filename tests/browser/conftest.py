@@ -6,6 +6,7 @@ once: the kernel queues the connection until uvicorn accepts it (no waiting loop
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -74,3 +75,12 @@ def chromium() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the browser tests save their pictures: docs/screenshots/ when TRIAGE_SCREENSHOTS=1
+    (to refresh the README's), else a temporary folder so a test run leaves the tree clean."""
+    if os.environ.get("TRIAGE_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    return tmp_path

@@ -1,5 +1,5 @@
 """An ops lead in a real browser: the dashboard's server-side charts and the model pages render
-under the strict CSP, and the lead compares a candidate. Writes docs/screenshots/dashboard.png."""
+under the strict CSP, and the lead compares a candidate (TRIAGE_SCREENSHOTS=1: dashboard.png)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from triage.llm.models import LlmCall
 from triage.review.models import Correction
 from triage.tickets.models import Decision, Ticket
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Tickets per day for the last two weeks, per category (oldest day first): a quiet weekend, a
 # Monday peak, and settlement complaints growing at the end, as after a bank holiday.
 VOLUME = {
@@ -146,7 +145,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, Any]:
 
 @needs_chromium
 def test_lead_dashboard_and_models(
-    lead_labels: Settings, live_server: str, chromium: Any, session: Session
+    lead_labels: Settings, live_server: str, chromium: Any, session: Session, screenshots: Path
 ) -> None:
     world = _seed(session, lead_labels)
     context = chromium.new_context(viewport={"width": 1360, "height": 900})
@@ -166,8 +165,7 @@ def test_lead_dashboard_and_models(
     assert page.inner_text("#tile-tickets") == str(sum(sum(v) for v in VOLUME.values()))
     assert page.locator("#dead-jobs tbody tr").count() == 1
     assert page.locator("svg.chart rect").count() > 50
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)
 
     page.click("header nav >> text=Models")
     page.wait_for_url(f"{live_server}/ops/models")

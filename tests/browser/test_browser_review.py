@@ -1,6 +1,6 @@
 """An analyst's morning in a real browser: sign in, work the queue, correct, edit, approve, send.
 
-Also writes docs/screenshots/queue.png and ticket.png (linked from the README) from this run.
+With TRIAGE_SCREENSHOTS=1 it also refreshes docs/screenshots/queue.png and ticket.png (README).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from triage.jobs.worker import Worker
 from triage.review.models import Reply
 from triage.routing import templates
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PAN = "4111 1111 1111 1111"
 
 SEED = [
@@ -116,17 +115,16 @@ def _drain_jobs() -> int:
     return ran
 
 
-def _open_from_queue(page: Any, base: str, ticket_id: int) -> None:
+def _open_from_queue(page: Any, base: str, ticket_id: int, shots: Path) -> None:
     assert page.locator("table.queue tbody tr").count() == 4
     assert "Chargeback evidence due" not in page.content()
     assert page.locator("text=<script>alert('hi')</script> where is my money").count() == 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+    page.screenshot(path=str(shots / "queue.png"), full_page=True)
     page.click("text=Settlement for 14 Nov still not in our account")
     page.wait_for_url(f"{base}/tickets/{ticket_id}")
     assert "below threshold 0.82" in page.inner_text(".why")
     assert "salaries going out on Friday" in page.inner_text("article.card")
-    page.screenshot(path=str(SCREENSHOTS / "ticket.png"), full_page=True)
+    page.screenshot(path=str(shots / "ticket.png"), full_page=True)
 
 
 def _correct_edit_approve(page: Any) -> None:
@@ -157,12 +155,14 @@ def _assert_sent_once(session: Session, fake_zendesk: Any, ticket_id: int) -> No
 
 
 @needs_chromium
-def test_analyst_morning(live_server: str, chromium: Any, session: Session, fake_zendesk: Any):
+def test_analyst_morning(
+    live_server: str, chromium: Any, session: Session, fake_zendesk: Any, screenshots: Path
+):
     world = _seed(session)
     ticket_id = world["ids"]["48213"]
     context = chromium.new_context(viewport={"width": 1360, "height": 900})
     page = _sign_in(context, live_server, world["tokens"]["sam"])
-    _open_from_queue(page, live_server, ticket_id)
+    _open_from_queue(page, live_server, ticket_id, screenshots)
     _correct_edit_approve(page)
 
     assert _drain_jobs() >= 1
