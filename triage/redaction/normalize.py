@@ -99,6 +99,5 @@ def contains_pan(text: str) -> bool:
     from triage.redaction.cards import card_shaped  # cards imports this module
 
     return any(
-        13 <= len(run) <= 19 and card_shaped(run) and luhn_ok(run)
-        for run in digits_only_runs(text)
+        13 <= len(run) <= 19 and card_shaped(run) and luhn_ok(run) for run in digits_only_runs(text)
     )

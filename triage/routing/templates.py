@@ -114,7 +114,10 @@ def load_template_set(labels_dir: Path) -> TemplateSet:
     directory = Path(labels_dir) / "templates"
     with (directory / "index.yaml").open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
-    env = SandboxedEnvironment(loader=FileSystemLoader(directory), autoescape=False)
+    # Read once per process like index.yaml above: no stat() of the file on every render.
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(directory), autoescape=False, auto_reload=False
+    )
     templates: dict[str, Template] = {}
     for raw in data.get("templates") or ():
         template = _parse_template(raw)
