@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+from starlette.datastructures import Headers
 
 from triage.config import Settings, get_settings
 from triage.db import get_engine, write_transaction_lock
@@ -86,50 +89,67 @@ def _accepted(result: tickets.IngestResult) -> JSONResponse:
     return JSONResponse(Accepted(**result.__dict__).model_dump(), status_code=202)
 
 
-@router.post("/zendesk", status_code=202, responses=RESPONSES)
-async def zendesk_webhook(request: Request) -> JSONResponse:
+@dataclass(frozen=True)
+class _Source:
+    """How one ticketing system signs and shapes its deliveries."""
+
+    name: str
+    timestamp_header: str
+    signature_header: str
+    parse_timestamp: Callable[[str], float]
+    valid: Callable[[list[bytes], str, bytes, str], bool]
+    unsupported: Callable[[dict[str, Any]], str | None]
+    parse: Callable[[dict[str, Any], bytes, Headers, str], TicketEvent]
+
+
+ZENDESK = _Source(
+    "zendesk",
+    "X-Zendesk-Webhook-Signature-Timestamp",
+    "X-Zendesk-Webhook-Signature",
+    signatures.parse_zendesk_timestamp,
+    signatures.zendesk_valid,
+    zendesk.unsupported_reason,
+    lambda data, body, headers, _ts: zendesk.parse(
+        data, body, headers.get("x-zendesk-webhook-invocation-id")
+    ),
+)
+SERVICENOW = _Source(
+    "servicenow",
+    "X-Triage-Timestamp",
+    "X-Triage-Signature",
+    signatures.parse_unix_timestamp,
+    signatures.servicenow_valid,
+    servicenow.unsupported_reason,
+    lambda data, body, _headers, ts: servicenow.parse(data, body, ts),
+)
+
+
+async def _receive(request: Request, source: _Source) -> JSONResponse:
+    """Verify over the raw bytes, then parse; only a verified, supported event is stored."""
     settings = get_settings()
     body = await _read_limited(request, settings.max_body_bytes)
-    timestamp = request.headers.get("x-zendesk-webhook-signature-timestamp", "")
-    signature = request.headers.get("x-zendesk-webhook-signature", "")
+    timestamp = request.headers.get(source.timestamp_header, "")
+    signature = request.headers.get(source.signature_header, "")
     if not timestamp or not signature:
-        raise TriageError("missing Zendesk signature headers", 401)
-    signatures.check_fresh(
-        signatures.parse_zendesk_timestamp(timestamp), settings.webhook_tolerance_seconds
-    )
-    if not signatures.zendesk_valid(_secrets(settings, "zendesk"), timestamp, body, signature):
+        raise TriageError(f"missing {source.timestamp_header} or {source.signature_header}", 401)
+    signatures.check_fresh(source.parse_timestamp(timestamp), settings.webhook_tolerance_seconds)
+    if not source.valid(_secrets(settings, source.name), timestamp, body, signature):
         raise TriageError("signature does not match", 401)
     data = decode_json(body)
     if not isinstance(data, dict):
         raise TriageError("body must be a JSON object", 422)
-    reason = zendesk.unsupported_reason(data)
+    reason = source.unsupported(data)
     if reason:
         return JSONResponse({"ignored": reason}, status_code=202)
-    invocation = request.headers.get("x-zendesk-webhook-invocation-id")
-    event = zendesk.parse(data, body, invocation)
+    event = source.parse(data, body, request.headers, timestamp)
     return _accepted(await run_in_threadpool(_store, event))
+
+
+@router.post("/zendesk", status_code=202, responses=RESPONSES)
+async def zendesk_webhook(request: Request) -> JSONResponse:
+    return await _receive(request, ZENDESK)
 
 
 @router.post("/servicenow", status_code=202, responses=RESPONSES)
 async def servicenow_webhook(request: Request) -> JSONResponse:
-    settings = get_settings()
-    body = await _read_limited(request, settings.max_body_bytes)
-    timestamp = request.headers.get("x-triage-timestamp", "")
-    signature = request.headers.get("x-triage-signature", "")
-    if not timestamp or not signature:
-        raise TriageError("missing X-Triage-Timestamp or X-Triage-Signature", 401)
-    signatures.check_fresh(
-        signatures.parse_unix_timestamp(timestamp), settings.webhook_tolerance_seconds
-    )
-    if not signatures.servicenow_valid(
-        _secrets(settings, "servicenow"), timestamp, body, signature
-    ):
-        raise TriageError("signature does not match", 401)
-    data = decode_json(body)
-    if not isinstance(data, dict):
-        raise TriageError("body must be a JSON object", 422)
-    reason = servicenow.unsupported_reason(data)
-    if reason:
-        return JSONResponse({"ignored": reason}, status_code=202)
-    event = servicenow.parse(data, body, timestamp)
-    return _accepted(await run_in_threadpool(_store, event))
+    return await _receive(request, SERVICENOW)
