@@ -28,7 +28,6 @@ from triage.routing import policy, rules, service
 from triage.tickets.models import Decision
 
 REAL_URL = os.environ.get("TRIAGE_REAL_LLM_URL", "")
-pytestmark = pytest.mark.skipif(not REAL_URL, reason="set TRIAGE_REAL_LLM_URL (make test-llm)")
 
 TICKETS = [
     "Hello, our settlement for Friday's card sales (batch B-7731) still hasn't reached our "
@@ -39,6 +38,9 @@ TICKETS = [
 
 @pytest.fixture
 def proxy() -> Iterator[FakeOpenAI]:
+    assert REAL_URL, (
+        "run through `make test-llm`, which starts the model and sets TRIAGE_REAL_LLM_URL"
+    )
     yield from openai_server.running(upstream=REAL_URL)
 
 
