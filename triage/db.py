@@ -88,6 +88,35 @@ def write_transaction_lock(engine: Engine) -> Iterator[None]:
         yield
 
 
+def _holds_sqlite_write(session: Session) -> bool:
+    """True once the session's SQLite transaction has written (and so holds SQLite's lock).
+
+    pysqlite opens its transaction with the first INSERT/UPDATE/DELETE, never with a SELECT,
+    so an open transaction on the driver connection means a write already happened.
+    """
+    if not session.in_transaction():
+        return False
+    driver = session.connection().connection.dbapi_connection
+    return bool(getattr(driver, "in_transaction", False))
+
+
+@contextmanager
+def session_write_lock(session: Session) -> Iterator[None]:
+    """`write_transaction_lock` for a session that is about to write and commit.
+
+    A session that has already written holds SQLite's own lock; waiting for the in-process one
+    then could deadlock against a request that holds it and waits for SQLite's, so it goes on
+    without (SQLite's busy handler orders it, as before).
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    if engine.dialect.name != "sqlite" or _holds_sqlite_write(session):
+        yield
+        return
+    with _SQLITE_WRITES:
+        yield
+
+
 def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 
@@ -108,6 +137,16 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def write_scope() -> Iterator[Session]:
+    """`session_scope` for a short write transaction under `write_transaction_lock`.
+
+    Never wrap network calls in it: every webhook request waits for this lock on SQLite.
+    """
+    with write_transaction_lock(get_engine()), session_scope() as session:
+        yield session
 
 
 def _table(model: type[SQLModel]) -> Table:

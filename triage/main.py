@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage import errors, health, logs, metrics
 from triage.audit import router as audit_router
@@ -62,33 +64,49 @@ def _start_worker() -> Callable[[], None]:
     return worker.start_background_worker()
 
 
-async def _observe(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    token = logs.REQUEST_ID.set(request_id[:64])
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await call_next(request)
-        status = response.status_code
-    finally:
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.REQUEST_LATENCY.labels(request.method, path, str(status)).observe(
-            time.perf_counter() - started
-        )
-        logs.REQUEST_ID.reset(token)
-    response.headers["X-Request-ID"] = request_id[:64]
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+class ObserveMiddleware:
+    """Request id, latency per route template, security headers; a plain ASGI middleware.
+
+    Starlette's `@app.middleware("http")` runs every request through an extra task and
+    memory streams; this wraps `send` instead and costs a few microseconds.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = (Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex)[:64]
+        token = logs.REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            metrics.REQUEST_LATENCY.labels(scope["method"], path, str(status)).observe(
+                time.perf_counter() - started
+            )
+            logs.REQUEST_ID.reset(token)
 
 
 def create_app() -> FastAPI:
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan)
     errors.install_handlers(app)
-    app.middleware("http")(_observe)
+    app.add_middleware(ObserveMiddleware)
     app.include_router(health.router)
     app.include_router(webhooks_router)
     app.include_router(review_router.router)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import Table, and_, bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from triage import metrics
@@ -75,51 +76,81 @@ def _claimable(now: Any) -> Any:
     return or_(queued, expired)
 
 
-def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
-    """Take the oldest due job (or one whose lease expired) under a fresh lease, atomically."""
-    now = utcnow()
+def _jobs() -> Table:
+    return Job.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _when(name: str) -> Any:
+    return bindparam(name, type_=_jobs().c.updated_at.type)
+
+
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> Any:
+    """Built once per dialect, values as parameters, so the compiled form is cached: the
+    embedded worker claims once per ticket, next to the webhook requests on two cores."""
+    jobs, now = _jobs(), _when("now")
     pick = select(Job.id).where(_claimable(now)).order_by(col(Job.run_at)).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         # Racing workers skip each other's rows instead of blocking or double-claiming.
         pick = pick.with_for_update(skip_locked=True)
-    stmt = (
-        update(Job)
-        .where(col(Job.id) == pick.scalar_subquery())
+    return (
+        update(jobs)
+        .where(jobs.c.id == pick.scalar_subquery())
         .values(
             status="running",
-            lease_owner=worker_id,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-            attempts=col(Job.attempts) + 1,
+            lease_owner=bindparam("worker_id"),
+            lease_expires_at=_when("lease_expires_at"),
+            attempts=jobs.c.attempts + 1,
             updated_at=now,
         )
-        .returning(Job)
-        .execution_options(populate_existing=True)
+        .returning(*jobs.c)
     )
-    return session.scalars(stmt).one_or_none()
 
 
-def _owned(job_id: int, worker_id: str) -> Any:
+def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
+    """Take the oldest due job (or one whose lease expired) under a fresh lease, atomically.
+
+    One Core UPDATE ... RETURNING; the Job returned is detached (not in the session).
+    """
+    now = utcnow()
+    params = {
+        "now": now,
+        "worker_id": worker_id,
+        "lease_expires_at": now + timedelta(seconds=lease_seconds),
+    }
+    stmt = _claim_statement(session.get_bind().dialect.name)
+    row = session.connection().execute(stmt, params).first()
+    return None if row is None else Job(**row._mapping)
+
+
+def _owned(job_id: Any, worker_id: Any) -> Any:
     return and_(
         col(Job.id) == job_id, col(Job.status) == "running", col(Job.lease_owner) == worker_id
     )
 
 
-def complete(session: Session, job_id: int, worker_id: str, result: dict[str, Any]) -> bool:
-    """Mark done if this worker still holds the lease; False means the lease was lost."""
-    now = utcnow()
-    stmt = (
-        update(Job)
-        .where(_owned(job_id, worker_id))
+@lru_cache(maxsize=1)
+def _complete_statement() -> Any:
+    now = _when("now")
+    return (
+        update(_jobs())
+        .where(_owned(bindparam("job_id"), bindparam("worker_id")))
         .values(
             status="done",
-            result=result,
+            result=bindparam("result", type_=_jobs().c.result.type),
             lease_owner=None,
             lease_expires_at=None,
             finished_at=now,
             updated_at=now,
         )
     )
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def complete(session: Session, job_id: int, worker_id: str, result: dict[str, Any]) -> bool:
+    """Mark done if this worker still holds the lease; False means the lease was lost."""
+    params = {"job_id": job_id, "worker_id": worker_id, "result": result, "now": utcnow()}
+    outcome = session.connection().execute(_complete_statement(), params)
+    return bool(outcome.rowcount)
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from triage import metrics
 from triage.config import get_settings
-from triage.db import get_engine, import_models, session_scope, utcnow
+from triage.db import get_engine, import_models, session_write_lock, utcnow, write_scope
 from triage.jobs import handlers, queue
 from triage.jobs.handlers import PermanentError, RetryableError
 from triage.jobs.models import Job
@@ -45,7 +45,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Claim and run one due job; False when there was nothing to do."""
-        with session_scope() as session:
+        with write_scope() as session:
             job = queue.claim(session, self.worker_id, self.settings.job_lease_seconds)
         if job is None:
             return False
@@ -88,18 +88,21 @@ class Worker:
         except BaseException:
             # Interrupted mid-job (KeyboardInterrupt, SystemExit): hand the job back now rather
             # than leaving it until the lease expires.
-            with session_scope() as session:
+            with write_scope() as session:
                 queue.release(session, job.id, self.worker_id)
             raise
 
     def _run_handler(self, fn: handlers.Handler, job: Job) -> str:
         assert job.id is not None
         with Session(get_engine(), expire_on_commit=False) as session:
+            # The handler may call out over HTTP: the write lock is taken only afterwards, for
+            # the completion and the commit.
             result = fn(session, job)
-            if not queue.complete(session, job.id, self.worker_id, result):
-                session.rollback()
-                return "lease_lost"
-            session.commit()
+            with session_write_lock(session):
+                if not queue.complete(session, job.id, self.worker_id, result):
+                    session.rollback()
+                    return "lease_lost"
+                session.commit()
         latency = (utcnow() - job.created_at).total_seconds()
         metrics.JOB_LATENCY.labels(kind=job.kind).observe(max(latency, 0.0))
         return "done"
@@ -108,7 +111,7 @@ class Worker:
         self, job: Job, error: str, permanent: bool = False, retry_after: float | None = None
     ) -> str:
         assert job.id is not None
-        with session_scope() as session:
+        with write_scope() as session:
             status = queue.fail(
                 session, job.id, self.worker_id, error, retry_after=retry_after, permanent=permanent
             )

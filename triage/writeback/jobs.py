@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from triage import metrics
@@ -78,11 +80,36 @@ def _write_decision(ticket: Ticket, decision: Decision, reply: Reply | None) -> 
     raise PermanentError(f"unknown ticket source {ticket.source!r}")
 
 
+@lru_cache(maxsize=1)
+def _with_decision_and_reply() -> Any:
+    """Ticket, decision and draft reply (unique per ticket) in one query, built once."""
+    return (
+        select(Ticket, Decision, Reply)
+        .join(Decision, col(Decision.ticket_id) == col(Ticket.id))
+        .outerjoin(Reply, col(Reply.ticket_id) == col(Ticket.id))
+        .where(
+            col(Ticket.id) == bindparam("ticket_id"), col(Decision.id) == bindparam("decision_id")
+        )
+    )
+
+
+def _load(session: Session, job: Job) -> tuple[Ticket, Decision, Reply | None]:
+    ticket_id = job.ticket_id or job.payload.get("ticket_id")
+    decision_id = job.payload.get("decision_id")
+    if ticket_id is not None and decision_id is not None:
+        params = {"ticket_id": ticket_id, "decision_id": decision_id}
+        row = session.exec(_with_decision_and_reply(), params=params).first()
+        if row is not None:
+            return row[0], row[1], row[2]
+    # Older jobs without a decision id, or a missing row: one step at a time, with the errors.
+    ticket = _ticket(session, ticket_id)
+    decision = _decision(session, job, ticket)
+    return ticket, decision, session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).first()
+
+
 @handler("writeback")
 def writeback(session: Session, job: Job) -> dict[str, Any]:
-    ticket = _ticket(session, job.ticket_id or job.payload.get("ticket_id"))
-    decision = _decision(session, job, ticket)
-    reply = session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).first()
+    ticket, decision, reply = _load(session, job)
     result = _record(_write_decision(ticket, decision, reply))
     return result | {"decision_id": decision.id}
 
