@@ -27,12 +27,12 @@ def test_auto_decision_updates_ticket_drafts_reply_audits_and_queues_writeback(
         scenario.Pred(), False, rules.load_routes(settings.labels_dir)
     )
 
-    row = service.apply_decision(session, ticket, decision)
+    decision_id = service.apply_decision(session, ticket, decision)
     session.commit()
 
     stored = session.exec(select(Decision)).one()
     assert (stored.id, stored.route, stored.stage, stored.threshold) == (
-        row.id,
+        decision_id,
         "auto",
         "classifier",
         0.83,
@@ -47,11 +47,11 @@ def test_auto_decision_updates_ticket_drafts_reply_audits_and_queues_writeback(
     assert (event.actor, event.action, event.after["decision_id"]) == (
         "system",
         "ticket.routed",
-        row.id,
+        decision_id,
     )
     job = session.exec(select(Job)).one()
     assert (job.kind, job.dedupe_key) == ("writeback", f"writeback:{ticket.id}")
-    assert job.payload == {"ticket_id": ticket.id, "decision_id": row.id}
+    assert job.payload == {"ticket_id": ticket.id, "decision_id": decision_id}
 
 
 def test_llm_pending_queues_the_fallback_and_drafts_nothing(

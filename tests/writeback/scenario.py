@@ -84,7 +84,8 @@ def routed_ticket(
     session.flush()
     routes = rules.load_routes(get_settings().labels_dir)
     decision = policy.decide_from_classifier(prediction or Pred(), False, routes)
-    row = service.apply_decision(session, ticket, decision)
+    row = session.get(Decision, service.apply_decision(session, ticket, decision))
+    assert row is not None
     if commit:
         session.commit()
     job = session.exec(select(Job).where(Job.ticket_id == ticket.id)).one()

@@ -78,5 +78,5 @@ def llm_fallback(session: Session, job: Job) -> dict[str, Any]:
     )
     reasons = {**decision.reasons, "llm_outcome": {"outcome": outcome.outcome, **outcome.extra}}
     decision = replace(decision, reasons=reasons, **outcome.usage())
-    row = service.apply_decision(session, ticket, decision)
-    return {"decision_id": row.id, "route": decision.route, "llm_outcome": outcome.outcome}
+    decision_id = service.apply_decision(session, ticket, decision)
+    return {"decision_id": decision_id, "route": decision.route, "llm_outcome": outcome.outcome}

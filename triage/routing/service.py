@@ -3,20 +3,19 @@ audit event and the follow-up job, all in the caller's transaction (promise 2)."
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
 
 from triage.audit import log as audit
-from triage.db import insert_row, update_row, utcnow
+from triage.db import insert_ignore_id, insert_row, update_row, utcnow
 from triage.jobs import queue
 from triage.review.models import Reply
 from triage.routing import templates
 from triage.routing.policy import RouteDecision
 from triage.tickets.models import Decision, Ticket
-
-log = logging.getLogger(__name__)
 
 TICKET_STATUS = {
     "auto": "auto_routed",
@@ -52,10 +51,6 @@ def _decision_values(
     }
 
 
-def _decision_row(ticket_id: int, decision: RouteDecision, template_id: str | None) -> Decision:
-    return Decision(**_decision_values(ticket_id, decision, template_id))
-
-
 def choose_template(decision: RouteDecision) -> str | None:
     """The LLM's template when it is valid for the category, else the category's first one."""
     options = templates.for_category(decision.category)
@@ -88,13 +83,6 @@ def _decided_state(decision: RouteDecision) -> dict[str, Any]:
     }
 
 
-def _update_ticket(ticket: Ticket, decision: RouteDecision) -> dict[str, Any]:
-    state = _decided_state(decision)
-    for name, value in state.items():
-        setattr(ticket, name, value)
-    return state
-
-
 def _draft_body(ticket: Ticket, template_id: str, slots: dict[str, str]) -> str:
     number = ticket.external_number or ticket.external_id
     return templates.render(template_id, slots, ticket_number=number)
@@ -103,82 +91,56 @@ def _draft_body(ticket: Ticket, template_id: str, slots: dict[str, str]) -> str:
 def _upsert_draft(
     session: Session, ticket: Ticket, template_id: str, slots: dict[str, str]
 ) -> None:
-    assert ticket.id is not None
+    """Insert the draft reply, or refresh it while it is still a draft: an analyst's approved
+    or sent reply is never overwritten by a later automatic decision."""
+    now = utcnow()
     body = _draft_body(ticket, template_id, slots)
-    reply = session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).first()
-    if reply is None:
-        session.add(Reply(ticket_id=ticket.id, template_id=template_id, body=body))
-    elif reply.status in DRAFT_STATUSES:
-        # An analyst's approved or sent reply is never overwritten by a later automatic decision.
-        reply.template_id, reply.body, reply.updated_at = template_id, body, utcnow()
-        session.add(reply)
-
-
-def _follow_up_kind(route: str) -> str:
-    return "llm_fallback" if route == "llm_pending" else "writeback"
-
-
-def _enqueue_follow_up(session: Session, ticket_id: int, row: Decision) -> None:
-    kind = _follow_up_kind(row.route)
-    queue.enqueue(
-        session,
-        kind,
-        ticket_id=ticket_id,
-        payload={"ticket_id": ticket_id, "decision_id": row.id},
-        dedupe_key=f"{kind}:{ticket_id}",
+    values = {
+        "ticket_id": ticket.id,
+        "template_id": template_id,
+        "body": body,
+        "status": "draft",
+        "created_at": now,
+        "updated_at": now,
+    }
+    if insert_ignore_id(session, Reply, values, ["ticket_id"]) is not None:
+        return
+    table = Reply.__table__  # type: ignore[attr-defined]
+    refresh = (
+        update(table)
+        .where(table.c.ticket_id == ticket.id, table.c.status.in_(DRAFT_STATUSES))
+        .values(template_id=template_id, body=body, updated_at=now)
     )
+    session.connection().execute(refresh)
 
 
 def _routed_detail(decision: RouteDecision) -> str | None:
     return decision.reasons.get("why_review") or decision.reasons.get("why_llm")
 
 
-def apply_decision(session: Session, ticket: Ticket, decision: RouteDecision) -> Decision:
-    assert ticket.id is not None
-    template_id = choose_template(decision) if decision.route != "llm_pending" else None
-    row = _decision_row(ticket.id, decision, template_id)
-    session.add(row)
-    before = _ticket_state(ticket)
-    _update_ticket(ticket, decision)
-    session.add(ticket)
-    session.flush()
-    if template_id is not None:
-        _upsert_draft(session, ticket, template_id, decision.slots)
-    audit.record(
-        session,
-        "system",
-        "ticket.routed",
-        ticket_id=ticket.id,
-        before=before,
-        after=_ticket_state(ticket) | {"decision_id": row.id, "stage": decision.stage},
-        detail=_routed_detail(decision),
-    )
-    _enqueue_follow_up(session, ticket.id, row)
-    session.flush()
-    return row
+def apply_decision(session: Session, ticket: Ticket, decision: RouteDecision) -> int:
+    """Store a decision and everything it implies; returns the decision's id.
 
-
-def apply_first_decision(session: Session, ticket: Ticket, decision: RouteDecision) -> int:
-    """`apply_decision` for a ticket inserted earlier in this transaction; returns the decision id.
-
-    The webhook path: the same rows (decision, ticket state, draft, audit event, job) written
-    with cached Core statements instead of ORM objects and flushes. `ticket` is a detached copy
-    of the inserted row; a ticket created in this transaction has no reply yet, so the draft is
-    a plain insert.
+    Core statements with cached compiled forms, because this runs in every webhook request.
+    `ticket` may be attached to the session or a detached copy of a row inserted earlier in
+    this transaction; either way it ends up holding its new state.
     """
     assert ticket.id is not None
+    session.flush()  # pending ORM changes go first, so the statements below follow them
     template_id = choose_template(decision) if decision.route != "llm_pending" else None
-    values = _decision_values(ticket.id, decision, template_id)
-    decision_id = insert_row(session, Decision, values)
+    decision_id = insert_row(session, Decision, _decision_values(ticket.id, decision, template_id))
     before = _ticket_state(ticket)
-    update_row(session, Ticket, ticket.id, _update_ticket(ticket, decision))
+    state = _decided_state(decision)
+    update_row(session, Ticket, ticket.id, state)
+    for name, value in state.items():
+        set_committed_value(ticket, name, value)  # already written: nothing for the ORM to flush
     if template_id is not None:
-        _insert_draft(session, ticket, template_id, decision.slots)
+        _upsert_draft(session, ticket, template_id, decision.slots)
     after = _ticket_state(ticket) | {"decision_id": decision_id, "stage": decision.stage}
     audit.record(
         session, "system", "ticket.routed", ticket.id, before, after, _routed_detail(decision)
     )
-    kind = _follow_up_kind(decision.route)
+    kind = "llm_fallback" if decision.route == "llm_pending" else "writeback"
     queue.enqueue_id(
         session,
         kind,
@@ -187,18 +149,3 @@ def apply_first_decision(session: Session, ticket: Ticket, decision: RouteDecisi
         dedupe_key=f"{kind}:{ticket.id}",
     )
     return decision_id
-
-
-def _insert_draft(
-    session: Session, ticket: Ticket, template_id: str, slots: dict[str, str]
-) -> None:
-    now = utcnow()
-    values = {
-        "ticket_id": ticket.id,
-        "template_id": template_id,
-        "body": _draft_body(ticket, template_id, slots),
-        "status": "draft",
-        "created_at": now,
-        "updated_at": now,
-    }
-    insert_row(session, Reply, values)

@@ -149,6 +149,6 @@ def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
         prediction = model.predict(text)
         metrics.CLASSIFY_LATENCY.observe(time.perf_counter() - started)
         decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
-    routing.apply_first_decision(session, ticket, decision)
+    routing.apply_decision(session, ticket, decision)
     shadow.record(session, ticket, text, prediction)  # ops (issue 8): never changes the route
     metrics.TICKETS.labels(ticket.source, ticket.category or "none", ticket.route or "none").inc()
