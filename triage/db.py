@@ -179,13 +179,6 @@ def insert_ignore_id(
     return None if row is None else int(row[0])
 
 
-def insert_ignore(
-    session: Session, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
-) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING on either dialect; True when a row was inserted."""
-    return insert_ignore_id(session, model, values, conflict) is not None
-
-
 @lru_cache(maxsize=32)
 def _insert_statement(table: Table) -> Any:
     return insert(table).returning(next(iter(table.primary_key.columns)))

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from triage import metrics
 from triage.audit import log as audit
 from triage.config import get_settings
-from triage.db import insert_ignore, insert_ignore_id, utcnow
+from triage.db import insert_ignore_id, utcnow
 from triage.errors import TriageError
 from triage.jobs.models import Job
 
@@ -49,8 +49,10 @@ def enqueue(
 ) -> Job:
     """Add a job in the caller's transaction; a duplicate dedupe_key returns the existing job."""
     session.flush()
-    insert_ignore(session, Job, _job_values(kind, ticket_id, payload, dedupe_key), ["dedupe_key"])
-    return session.exec(select(Job).where(Job.dedupe_key == dedupe_key)).one()
+    job_id = enqueue_id(session, kind, ticket_id=ticket_id, payload=payload, dedupe_key=dedupe_key)
+    job = session.get(Job, job_id)
+    assert job is not None
+    return job
 
 
 def enqueue_id(
