@@ -1,4 +1,9 @@
-"""The baseline for bench/ingest.py: parse the same JSON and insert it into one SQLite table."""
+"""The apps bench/ingest.py measures triage against.
+
+`app` is the baseline: parse the same JSON and insert it into one SQLite table, with the same
+WAL journal and synchronous level as triage's embedded database. `null_app` does no work at all;
+it shows what the load generator and uvicorn cost on their own.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ def _conn() -> sqlite3.Connection:
     if conn is None:
         conn = sqlite3.connect(DB_PATH, timeout=10)
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, ext TEXT, body TEXT)"
         )
@@ -46,4 +52,17 @@ def ingest(data: dict) -> JSONResponse:
 
 @app.get("/healthz")
 def healthz() -> dict:
+    return {"status": "ok"}
+
+
+null_app = FastAPI()
+
+
+@null_app.post("/webhooks/zendesk")
+async def ignore(data: dict) -> JSONResponse:
+    return JSONResponse({"ticket_id": 0, "duplicate": False}, status_code=202)
+
+
+@null_app.get("/healthz")
+def null_healthz() -> dict:
     return {"status": "ok"}

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     job_backoff_base_seconds: float = 2.0
     job_backoff_max_seconds: float = 600.0
     job_poll_seconds: float = 0.5
+    # While this process is serving requests, its embedded worker runs one job per pause.
+    worker_busy_pause_seconds: float = 0.25
+    # `serve` on SQLite checkpoints the WAL from a thread this often; 0 leaves it to commits.
+    sqlite_checkpoint_seconds: float = 1.0
 
     # Analyst UI and API.
     session_secret: SecretStr | None = None

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from tests.fakes.zendesk import FakeZendesk
 from tests.writeback import scenario
-from triage.jobs.worker import start_background_worker
+from triage.jobs.worker import REQUESTS, start_background_worker
 
 
 def test_background_worker_runs_jobs_until_stopped(
@@ -24,3 +24,33 @@ def test_background_worker_runs_jobs_until_stopped(
 
     assert not any(t.name == "triage-worker" for t in threading.enumerate())
     assert len(fake_zendesk.notes(9301)) == 1
+
+
+def test_embedded_worker_yields_to_requests_in_flight(
+    session: Session, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario.configure(
+        monkeypatch,
+        **scenario.zendesk_env(fake_zendesk),
+        job_poll_seconds=0.05,
+        worker_busy_pause_seconds=60,
+    )
+    jobs = [scenario.routed_ticket(session, "zendesk", f"93{n:02d}")[2].id for n in range(3)]
+
+    def done() -> int:
+        return sum(scenario.job(session, job_id).status == "done" for job_id in jobs)
+
+    REQUESTS.enter()  # as ObserveMiddleware does while it serves a request
+    stop = start_background_worker("embedded-busy")
+    try:
+        # Busy: one job, then a pause; the other two wait for the request to finish.
+        assert scenario.poll(lambda: done() == 1)
+        assert not scenario.poll(lambda: done() > 1, timeout=0.5)
+        REQUESTS.leave()
+        # Idle: the pause ends at once and the queue drains at full speed.
+        assert scenario.poll(lambda: done() == 3)
+    finally:
+        if REQUESTS.busy():
+            REQUESTS.leave()
+        stop()
+    assert len(fake_zendesk.notes(9302)) == 1

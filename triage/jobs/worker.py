@@ -27,6 +27,36 @@ from triage.redaction import engine as redaction
 log = logging.getLogger(__name__)
 
 
+class InFlight:
+    """How many HTTP requests this process is serving; the embedded worker yields to them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        with self._lock:
+            self.count += 1
+            self._idle.clear()
+
+    def leave(self) -> None:
+        with self._lock:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    def busy(self) -> bool:
+        return self.count > 0
+
+    def wait_idle(self, timeout: float) -> None:
+        self._idle.wait(timeout)
+
+
+REQUESTS = InFlight()
+
+
 def default_worker_id(suffix: str = "0") -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{suffix}"
 
@@ -52,16 +82,25 @@ class Worker:
         self._execute(job)
         return True
 
-    def run_forever(self, stop: threading.Event) -> None:
-        """Work until stop is set; the job in hand is always finished first (graceful SIGTERM)."""
+    def run_forever(self, stop: threading.Event, yield_to: InFlight | None = None) -> None:
+        """Work until stop is set; the job in hand is always finished first (graceful SIGTERM).
+
+        With `yield_to`, a worker sharing its process with the API runs one job per
+        worker_busy_pause_seconds while requests are in flight: on two cores its jobs would
+        otherwise hold the GIL that acknowledgements wait for. The queue still moves, and at
+        full speed again as soon as the process is idle. A stop arriving during a pause is seen
+        when the pause ends.
+        """
         while not stop.is_set():
             try:
-                busy = self.run_once()
+                ran = self.run_once()
             except Exception as exc:  # the database may be briefly unreachable; keep serving
                 log.error("worker %s: %s", self.worker_id, type(exc).__name__)
-                busy = False
-            if not busy:
+                ran = False
+            if not ran:
                 stop.wait(self.settings.job_poll_seconds)
+            elif yield_to is not None and yield_to.busy():
+                yield_to.wait_idle(self.settings.worker_busy_pause_seconds)
 
     def _execute(self, job: Job) -> None:
         assert job.id is not None
@@ -119,11 +158,12 @@ class Worker:
 
 
 def start_background_worker(worker_id: str | None = None) -> Callable[[], None]:
-    """Run one worker thread inside `triage serve`; returns the function that stops it."""
+    """Run one worker thread inside `triage serve`, yielding to the requests it serves;
+    returns the function that stops it."""
     stop = threading.Event()
     worker = Worker(worker_id or default_worker_id("embedded"))
     thread = threading.Thread(
-        target=worker.run_forever, args=(stop,), name="triage-worker", daemon=True
+        target=worker.run_forever, args=(stop, REQUESTS), name="triage-worker", daemon=True
     )
     thread.start()
 

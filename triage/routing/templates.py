@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,10 @@ from triage.config import get_settings
 from triage.redaction import engine as redaction
 
 SYSTEM_VARIABLES = frozenset({"ticket_number"})
+# Stands in for the ticket number while a render is cached; redaction leaves it as it is.
+NUMBER_MARK = "[[ticket-number]]"
+RENDER_CACHE_SIZE = 512
+NEIGHBOURHOOD = 64
 
 
 class TemplateConfigError(ValueError):
@@ -46,6 +50,10 @@ class TemplateSet:
     directory: Path
     templates: dict[str, Template]
     env: SandboxedEnvironment
+    # (template id, cleaned slots) -> checked body; every new ticket renders its draft here.
+    _rendered: dict[tuple[str, tuple[tuple[str, str], ...]], str] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def for_category(self, category: str | None) -> list[Template]:
         return [t for t in self.templates.values() if t.category == category]
@@ -54,12 +62,52 @@ class TemplateSet:
         template = self.templates.get(template_id)
         if template is None:
             raise TemplateConfigError(f"unknown template {template_id!r}")
-        values = clean_slots(template, slots)
-        rendered = self.env.get_template(template.file).render(
-            **values, ticket_number=_clean(ticket_number, 64)
-        )
-        # Template files are ours, but re-check the whole body: promise 1 covers every output.
-        return redaction.redact(rendered).text
+        body = self._checked(template, tuple(sorted(clean_slots(template, slots).items())))
+        if NUMBER_MARK not in body:
+            return body
+        return _with_number(body, _clean(ticket_number, 64))
+
+    def _checked(self, template: Template, values: tuple[tuple[str, str], ...]) -> str:
+        """The template rendered with these slots, redacted as a whole: template files are ours,
+        but promise 1 covers every output, including values that only leak side by side."""
+        key = (template.id, values)
+        body = self._rendered.get(key)
+        if body is None:
+            rendered = self.env.get_template(template.file).render(
+                **dict(values), ticket_number=NUMBER_MARK
+            )
+            body = redaction.redact(rendered).text
+            if len(self._rendered) >= RENDER_CACHE_SIZE:
+                self._rendered.clear()
+            self._rendered[key] = body
+        return body
+
+
+def _with_number(body: str, number: str) -> str:
+    """Put the (redacted) number in place of its mark.
+
+    The rest of the body was checked when it was cached, and the number on its own. Whatever
+    could newly form with the number has to touch it: card, IBAN and phone runs are under 45
+    characters with their separators, and keys, tokens and emails are unbroken runs. So only
+    NEIGHBOURHOOD characters on each side are checked, and any hit there means the whole body
+    is redacted again.
+    """
+    joined = body.replace(NUMBER_MARK, number)
+    shift = len(number) - len(NUMBER_MARK)
+    for n, mark in enumerate(_positions(body, NUMBER_MARK)):
+        start = mark + n * shift
+        window = joined[max(0, start - NEIGHBOURHOOD) : start + len(number) + NEIGHBOURHOOD]
+        if redaction.locate(window):
+            return redaction.redact(joined).text
+    return joined
+
+
+def _positions(text: str, needle: str) -> list[int]:
+    found, at = [], text.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = text.find(needle, at + len(needle))
+    return found
 
 
 def _clean(value: str, max_length: int) -> str:

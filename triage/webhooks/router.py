@@ -7,18 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 from starlette.datastructures import Headers
 
 from triage.config import Settings, get_settings
-from triage.db import get_engine, write_transaction_lock
 from triage.errors import TriageError
 from triage.tickets import service as tickets
-from triage.webhooks import servicenow, signatures, zendesk
+from triage.webhooks import servicenow, signatures, writer, zendesk
 from triage.webhooks.events import TicketEvent, redact_event
 from triage.webhooks.parsing import decode_json
 
@@ -63,26 +59,6 @@ def _secrets(settings: Settings, source: str) -> list[bytes]:
     if not secrets:
         raise TriageError(f"no webhook secret is configured for {source}", 401)
     return secrets
-
-
-def _store(event: TicketEvent) -> tickets.IngestResult:
-    """Redact, then write in one transaction; raw text never leaves this frame."""
-    safe = redact_event(event)
-    settings = get_settings()
-    engine = get_engine()
-    for attempt in range(2):
-        with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
-            try:
-                result = tickets.ingest(session, safe, settings)
-                session.commit()
-                return result
-            except IntegrityError:
-                # A concurrent delivery for the same ticket won the race on SQLite; the retry
-                # sees its row and records this one as a duplicate or a comment.
-                session.rollback()
-                if attempt == 1:
-                    raise TriageError("concurrent update, please retry", 409) from None
-    raise AssertionError("unreachable")
 
 
 def _accepted(result: tickets.IngestResult) -> JSONResponse:
@@ -142,7 +118,8 @@ async def _receive(request: Request, source: _Source) -> JSONResponse:
     if reason:
         return JSONResponse({"ignored": reason}, status_code=202)
     event = source.parse(data, body, request.headers, timestamp)
-    return _accepted(await run_in_threadpool(_store, event))
+    # Redacted here, before it is queued or written; raw text never leaves this frame.
+    return _accepted(await writer.store(redact_event(event)))
 
 
 @router.post("/zendesk", status_code=202, responses=RESPONSES)

@@ -72,6 +72,12 @@ def send(
 def outgoing(text: str) -> str:
     """Redact once more before anything leaves (promise 1); refuse if a PAN still shows."""
     cleaned = redaction.redact(text).text
-    if redaction.contains_pan(cleaned):
-        raise PermanentError("refusing to send: a card number survived redaction")
+    refuse_card(cleaned)
     return cleaned
+
+
+def refuse_card(text: str) -> None:
+    """The guard on its own, for dry runs: nothing is sent, so there is nothing to redact, but
+    a dry run should still fail where the real send would refuse."""
+    if redaction.contains_pan(text):
+        raise PermanentError("refusing to send: a card number survived redaction")

@@ -17,7 +17,7 @@ import httpx
 
 from triage.config import Settings
 from triage.jobs.handlers import RetryableError
-from triage.writeback.http import UpdateConflict, outgoing, send
+from triage.writeback.http import UpdateConflict, outgoing, refuse_card, send
 
 TARGET = "servicenow"
 AUTH_HINT = "TRIAGE_SERVICENOW_USERNAME/PASSWORD or TRIAGE_SERVICENOW_BEARER_TOKEN"
@@ -111,7 +111,7 @@ def write(settings: Settings, table: str, sys_id: str, update: RecordUpdate) -> 
     """Apply the update, or record a dry run when ServiceNow write-back is not configured."""
     config = ServiceNowConfig.from_settings(settings)
     if config is None:
-        outgoing(update.text)
+        refuse_card(update.text)
         return {
             "target": TARGET,
             "dry_run": True,

@@ -15,7 +15,7 @@ import httpx
 
 from triage.config import Settings
 from triage.jobs.handlers import RetryableError
-from triage.writeback.http import UpdateConflict, outgoing, send
+from triage.writeback.http import UpdateConflict, outgoing, refuse_card, send
 
 TARGET = "zendesk"
 AUTH_HINT = "TRIAGE_ZENDESK_EMAIL and TRIAGE_ZENDESK_API_TOKEN"
@@ -123,7 +123,7 @@ def write(settings: Settings, ticket_id: str, update: TicketUpdate) -> dict[str,
     """Apply the update, or record a dry run when Zendesk write-back is not configured."""
     config = ZendeskConfig.from_settings(settings)
     if config is None:
-        outgoing(update.comment)
+        refuse_card(update.comment)
         return {
             "target": TARGET,
             "dry_run": True,

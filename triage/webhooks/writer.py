@@ -1,0 +1,160 @@
+"""Store redacted webhook events: one transaction each, or, on SQLite, several per commit.
+
+SQLite has one writer at a time, and every commit appends each page it touched to the WAL: a
+new ticket touches about thirty pages (its rows and their indexes). Deliveries that arrive
+together are therefore written by one thread, in arrival order, as one transaction: they share
+the pages and the commit, and nobody waits behind a lock that is not first-come first-served.
+If anything in a batch fails, the batch is rolled back and each event is written on its own,
+so one bad event never takes the others with it. PostgreSQL takes concurrent transactions, so
+there each request writes its own from the thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from triage.config import get_settings
+from triage.db import engine_for, write_transaction_lock
+from triage.errors import TriageError
+from triage.tickets import service as tickets
+from triage.webhooks.events import TicketEvent
+
+log = logging.getLogger(__name__)
+
+# Enough to share a commit among all the requests a busy process has in flight, small enough
+# that the first of them is not kept waiting long for the last.
+MAX_BATCH = 32
+
+
+def store_one(engine: Engine, event: TicketEvent) -> tickets.IngestResult:
+    """One event, one transaction; retried once when a concurrent delivery won a race."""
+    for attempt in range(2):
+        with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
+            try:
+                result = tickets.ingest(session, event, get_settings())
+                session.commit()
+                return result
+            except IntegrityError:
+                # A concurrent delivery for the same ticket won the race; the retry sees its row
+                # and records this one as a duplicate or a comment.
+                session.rollback()
+                if attempt == 1:
+                    raise TriageError("concurrent update, please retry", 409) from None
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Pending:
+    url: str
+    event: TicketEvent
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[tickets.IngestResult]
+
+
+class BatchWriter:
+    """The thread that writes SQLite deliveries, a batch per transaction."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="triage-ingest-writer", daemon=True)
+        self._thread.start()
+
+    async def store(self, url: str, event: TicketEvent) -> tickets.IngestResult:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tickets.IngestResult] = loop.create_future()
+        self._queue.put(_Pending(url, event, loop, future))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            for url in dict.fromkeys(p.url for p in batch):
+                group = [p for p in batch if p.url == url]
+                try:
+                    results = self._write(group)
+                except BaseException as exc:  # this thread must outlive any one batch
+                    results = [exc] * len(group)
+                for pending, outcome in zip(group, results, strict=True):
+                    _hand_back(pending, outcome)
+
+    def _write(self, batch: list[_Pending]) -> list[tickets.IngestResult | BaseException]:
+        engine = engine_for(batch[0].url)
+        try:
+            return self._write_together(engine, batch)
+        except Exception as exc:
+            if len(batch) > 1:
+                log.warning("a batch of %d failed (%s); writing each alone", len(batch), exc)
+            return [self._write_alone(engine, pending) for pending in batch]
+
+    @staticmethod
+    def _write_together(
+        engine: Engine, batch: list[_Pending]
+    ) -> list[tickets.IngestResult | BaseException]:
+        settings = get_settings()
+        with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
+            results: list[tickets.IngestResult | BaseException] = [
+                tickets.ingest(session, p.event, settings) for p in batch
+            ]
+            session.commit()
+        return results
+
+    @staticmethod
+    def _write_alone(engine: Engine, pending: _Pending) -> tickets.IngestResult | BaseException:
+        try:
+            return store_one(engine, pending.event)
+        except Exception as exc:
+            return exc
+
+
+def _hand_back(pending: _Pending, outcome: tickets.IngestResult | BaseException) -> None:
+    # RuntimeError: that request's event loop has closed, so nobody is waiting any more.
+    with contextlib.suppress(RuntimeError):
+        pending.loop.call_soon_threadsafe(_settle, pending.future, outcome)
+
+
+def _settle(
+    future: asyncio.Future[tickets.IngestResult], outcome: tickets.IngestResult | BaseException
+) -> None:
+    if future.done():  # the request was cancelled (client went away); the write stands
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+_WRITER: BatchWriter | None = None
+_WRITER_LOCK = threading.Lock()
+
+
+def _batch_writer() -> BatchWriter:
+    global _WRITER
+    with _WRITER_LOCK:
+        if _WRITER is None:
+            _WRITER = BatchWriter()
+        return _WRITER
+
+
+async def store(event: TicketEvent) -> tickets.IngestResult:
+    """Write a redacted event; returns once it is committed."""
+    url = get_settings().database_url
+    engine = engine_for(url)
+    if engine.dialect.name == "sqlite":
+        return await _batch_writer().store(url, event)
+    return await run_in_threadpool(store_one, engine, event)
