@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     job_backoff_max_seconds: float = 600.0
     job_poll_seconds: float = 0.5
     # While this process is serving requests, its embedded worker runs one job per pause.
-    worker_busy_pause_seconds: float = 0.25
+    worker_busy_pause_seconds: float = 5.0
     # `serve` on SQLite checkpoints the WAL from a thread this often; 0 leaves it to commits.
     sqlite_checkpoint_seconds: float = 1.0
 

@@ -86,14 +86,18 @@ class WalCheckpointer:
     """Checkpoints a SQLite WAL from a thread of its own, so that no commit has to.
 
     By default the commit that takes the WAL past 1000 pages copies them back into the database
-    and syncs it, about 10 ms during which every webhook waiting on the writer waits too. Here
-    that happens every `interval` seconds off the write path; a PASSIVE checkpoint never blocks
-    writers or readers.
+    and syncs it, about 10 ms during which every webhook waiting on the writer waits too. Here a
+    PASSIVE checkpoint, which blocks nobody, copies the pages every `interval` seconds. Under
+    steady writes that alone never lets the WAL start over (new frames land while it copies),
+    so once the WAL holds `restart_frames` the few frames written meanwhile are copied again
+    with this process's writers held back for that moment; the next write then starts the WAL
+    from its beginning.
     """
 
-    def __init__(self, engine: Engine, interval: float) -> None:
+    def __init__(self, engine: Engine, interval: float, restart_frames: int = 1000) -> None:
         self.engine = engine
         self.interval = interval
+        self.restart_frames = restart_frames
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="triage-wal-checkpoint", daemon=True)
 
@@ -109,10 +113,17 @@ class WalCheckpointer:
             busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
         return int(busy), int(frames), int(copied)
 
+    def checkpoint_and_restart(self) -> tuple[int, int, int]:
+        frames = self.checkpoint()
+        if frames[1] < self.restart_frames:
+            return frames
+        with _SQLITE_WRITES:
+            return self.checkpoint()
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.checkpoint()
+                self.checkpoint_and_restart()
             except Exception as exc:  # a locked or vanished file: try again next time
                 log.warning("WAL checkpoint failed: %s", type(exc).__name__)
 

@@ -52,6 +52,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         model = registry.active_model(session)
     if model is None:
         log.warning("no active model: every ticket goes to review until one is promoted")
+    else:
+        model.predict("")  # builds its fast scorer now rather than in the first webhook
     checkpointer = _start_checkpointer(settings)
     stop_worker = worker.start_background_worker() if settings.run_worker_in_process else None
     # What is loaded by now (the model's vocabularies above all) lives as long as the process;
