@@ -124,13 +124,16 @@ def test_requests_waiting_on_sqlite_share_one_commit(sqlite_url: str) -> None:
 
 def test_wal_checkpoints_move_off_the_commit_path(sqlite_url: str) -> None:
     engine = engine_for(sqlite_url)
-    checkpointer = WalCheckpointer(engine, interval=3600).start()
+    checkpointer = WalCheckpointer(engine, interval=3600, restart_frames=1).start()
     try:
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         asyncio.run(_store_all(BatchWriter(), sqlite_url, [_created(n) for n in range(5)]))
-        busy, frames, copied = checkpointer.checkpoint()
+        busy, frames, copied = checkpointer.checkpoint_and_restart()
         assert busy == 0 and frames > 0 and copied == frames
+        # Everything was copied back, so the next write starts the WAL from its beginning.
+        asyncio.run(_store_all(BatchWriter(), sqlite_url, [_created(9)]))
+        assert 0 < checkpointer.checkpoint()[1] < frames
     finally:
         checkpointer.stop()
     with engine.connect() as conn:
