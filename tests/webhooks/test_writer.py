@@ -128,11 +128,13 @@ def test_wal_checkpoints_move_off_the_commit_path(sqlite_url: str) -> None:
     try:
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
-        asyncio.run(_store_all(BatchWriter(), sqlite_url, [_created(n) for n in range(5)]))
+        writer = BatchWriter()
+        for n in range(5):  # five commits, each appending its pages to the WAL
+            asyncio.run(_store_all(writer, sqlite_url, [_created(n)]))
         busy, frames, copied = checkpointer.checkpoint_and_restart()
         assert busy == 0 and frames > 0 and copied == frames
         # Everything was copied back, so the next write starts the WAL from its beginning.
-        asyncio.run(_store_all(BatchWriter(), sqlite_url, [_created(9)]))
+        asyncio.run(_store_all(writer, sqlite_url, [_created(9)]))
         assert 0 < checkpointer.checkpoint()[1] < frames
     finally:
         checkpointer.stop()
