@@ -56,9 +56,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         model.predict("")  # builds its fast scorer now rather than in the first webhook
     checkpointer = _start_checkpointer(settings)
     stop_worker = worker.start_background_worker() if settings.run_worker_in_process else None
-    # What is loaded by now (the model's vocabularies above all) lives as long as the process;
-    # frozen, it is no longer walked by full garbage collections (about 100 ms each, mid-request).
-    gc.freeze()
+    _freeze_startup_objects()
     try:
         yield
     finally:
@@ -66,6 +64,20 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             stop_worker()
         if checkpointer is not None:
             checkpointer.stop()
+
+
+_FROZEN = False
+
+
+def _freeze_startup_objects() -> None:
+    """What is loaded by now (the model's vocabularies above all) lives as long as the process;
+    frozen, full garbage collections no longer walk it (about 100 ms each, mid-request). Once
+    per process: anything frozen is never collected, so later apps (tests) must not add to it."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
 
 
 def _start_checkpointer(settings: Settings) -> WalCheckpointer | None:

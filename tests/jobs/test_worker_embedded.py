@@ -54,3 +54,23 @@ def test_embedded_worker_yields_to_requests_in_flight(
             REQUESTS.leave()
         stop()
     assert len(fake_zendesk.notes(9302)) == 1
+
+
+def test_a_stop_ends_the_pause_it_arrives_in(
+    session: Session, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario.configure(
+        monkeypatch,
+        **scenario.zendesk_env(fake_zendesk),
+        job_poll_seconds=0.05,
+        worker_busy_pause_seconds=600,
+    )
+    _, _, job = scenario.routed_ticket(session, "zendesk", "9401")
+    REQUESTS.enter()
+    try:
+        stop = start_background_worker("embedded-stop")
+        assert scenario.poll(lambda: scenario.job(session, job.id).status == "done")
+        stop(5)  # SIGTERM mid-pause: the worker must not sit out the other ten minutes
+    finally:
+        REQUESTS.leave()
+    assert not any(t.name == "triage-worker" and t.is_alive() for t in threading.enumerate())

@@ -88,8 +88,7 @@ class Worker:
         With `yield_to`, a worker sharing its process with the API runs one job per
         worker_busy_pause_seconds while requests are in flight: on two cores its jobs would
         otherwise hold the GIL that acknowledgements wait for. The queue still moves, and at
-        full speed again as soon as the process is idle. A stop arriving during a pause is seen
-        when the pause ends.
+        full speed again as soon as the process is idle.
         """
         while not stop.is_set():
             try:
@@ -99,8 +98,18 @@ class Worker:
                 ran = False
             if not ran:
                 stop.wait(self.settings.job_poll_seconds)
-            elif yield_to is not None and yield_to.busy():
-                yield_to.wait_idle(self.settings.worker_busy_pause_seconds)
+            elif yield_to is not None:
+                self._yield(stop, yield_to)
+
+    def _yield(self, stop: threading.Event, requests: InFlight) -> None:
+        """Pause while requests are in flight, at most worker_busy_pause_seconds."""
+        deadline = time.monotonic() + self.settings.worker_busy_pause_seconds
+        while requests.busy() and not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            # Short waits, so that a stop (SIGTERM) is seen within a fraction of a second.
+            requests.wait_idle(min(left, 0.2))
 
     def _execute(self, job: Job) -> None:
         assert job.id is not None
