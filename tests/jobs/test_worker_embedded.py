@@ -1,6 +1,8 @@
 """The worker thread `triage serve` runs in-process: it picks jobs up and stops cleanly."""
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlmodel import Session
@@ -26,32 +28,43 @@ def test_background_worker_runs_jobs_until_stopped(
     assert len(fake_zendesk.notes(9301)) == 1
 
 
+def _configure_pause(monkeypatch: pytest.MonkeyPatch, fake: FakeZendesk, pause: float) -> None:
+    env = scenario.zendesk_env(fake)
+    scenario.configure(monkeypatch, **env, job_poll_seconds=0.05, worker_busy_pause_seconds=pause)
+
+
+@contextmanager
+def _serving_a_request() -> Iterator[None]:
+    """What ObserveMiddleware does around every request."""
+    REQUESTS.enter()
+    try:
+        yield
+    finally:
+        REQUESTS.leave()
+
+
 def test_embedded_worker_yields_to_requests_in_flight(
     session: Session, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario.configure(
-        monkeypatch,
-        **scenario.zendesk_env(fake_zendesk),
-        job_poll_seconds=0.05,
-        worker_busy_pause_seconds=60,
-    )
+    _configure_pause(monkeypatch, fake_zendesk, 60)
     jobs = [scenario.routed_ticket(session, "zendesk", f"93{n:02d}")[2].id for n in range(3)]
 
     def done() -> int:
         return sum(scenario.job(session, job_id).status == "done" for job_id in jobs)
 
-    REQUESTS.enter()  # as ObserveMiddleware does while it serves a request
-    stop = start_background_worker("embedded-busy")
+    with _serving_a_request():
+        stop = start_background_worker("embedded-busy")
+        try:
+            # Busy: one job, then a pause; the other two wait for the request to finish.
+            assert scenario.poll(lambda: done() == 1)
+            assert not scenario.poll(lambda: done() > 1, timeout=0.5)
+        except BaseException:
+            stop()
+            raise
     try:
-        # Busy: one job, then a pause; the other two wait for the request to finish.
-        assert scenario.poll(lambda: done() == 1)
-        assert not scenario.poll(lambda: done() > 1, timeout=0.5)
-        REQUESTS.leave()
         # Idle: the pause ends at once and the queue drains at full speed.
         assert scenario.poll(lambda: done() == 3)
     finally:
-        if REQUESTS.busy():
-            REQUESTS.leave()
         stop()
     assert len(fake_zendesk.notes(9302)) == 1
 
@@ -59,18 +72,10 @@ def test_embedded_worker_yields_to_requests_in_flight(
 def test_a_stop_ends_the_pause_it_arrives_in(
     session: Session, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scenario.configure(
-        monkeypatch,
-        **scenario.zendesk_env(fake_zendesk),
-        job_poll_seconds=0.05,
-        worker_busy_pause_seconds=600,
-    )
+    _configure_pause(monkeypatch, fake_zendesk, 600)
     _, _, job = scenario.routed_ticket(session, "zendesk", "9401")
-    REQUESTS.enter()
-    try:
+    with _serving_a_request():
         stop = start_background_worker("embedded-stop")
         assert scenario.poll(lambda: scenario.job(session, job.id).status == "done")
         stop(5)  # SIGTERM mid-pause: the worker must not sit out the other ten minutes
-    finally:
-        REQUESTS.leave()
     assert not any(t.name == "triage-worker" and t.is_alive() for t in threading.enumerate())
