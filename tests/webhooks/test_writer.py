@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import event
 from sqlmodel import Session, func, select
 
@@ -68,19 +69,40 @@ def test_a_batch_keeps_each_event_s_own_outcome(settings: Settings, session: Ses
     assert bodies and all("4111" not in b for b in bodies)
 
 
+def _accepted_so_far() -> float:
+    labels = {"source": "zendesk", "outcome": "accepted"}
+    return REGISTRY.get_sample_value("triage_webhook_deliveries_total", labels) or 0.0
+
+
 def test_one_bad_event_fails_alone(settings: Settings, session: Session) -> None:
     # Tags are stored as JSON; an object that is not JSON fails inside the INSERT, as a bug
     # in a parser would, after the good events of the batch were already written.
     bad: Any = TicketEvent(source="zendesk", delivery_id="bad", kind="created", external_id="9")
     bad = TicketEvent(**{**bad.__dict__, "tags": (object(),)})
-    events = [_created(1), bad, _created(2)]
-    results = asyncio.run(_store_all(BatchWriter(), settings.database_url, events))
+    # Bad last: whatever batch it lands in, a good event was written there before it failed.
+    events = [_created(1), _created(2), bad]
+    accepted_before = _accepted_so_far()
+    writer = BatchWriter()
+    engine = engine_for(settings.database_url)
 
-    assert isinstance(results[1], Exception)
+    async def together() -> list[tickets.IngestResult | BaseException]:
+        # Held back by the write lock (SQLite), the three arrive in one batch that fails.
+        with write_transaction_lock(engine):
+            pending = asyncio.gather(
+                *(writer.store(settings.database_url, e) for e in events), return_exceptions=True
+            )
+            await asyncio.sleep(0.2)
+        return await pending
+
+    results = asyncio.run(together())
+
     assert isinstance(results[0], tickets.IngestResult)
-    assert isinstance(results[2], tickets.IngestResult)
+    assert isinstance(results[1], tickets.IngestResult)
+    assert isinstance(results[2], Exception)
     stored = session.exec(select(Ticket.external_id).order_by(Ticket.external_id)).all()
     assert stored == ["1", "2"]
+    # Counted once each, after their own commits, not for the batch that was rolled back.
+    assert _accepted_so_far() - accepted_before == 2
 
 
 @pytest.fixture

@@ -34,6 +34,15 @@ class IngestResult:
     category: str | None
     confidence: float | None
     route: str | None
+    decided: bool = False  # this delivery classified and routed a new ticket
+
+
+def count(source: str, result: IngestResult) -> None:
+    """Metrics for an ingest, once its transaction has committed: an attempt that was rolled
+    back and written again (a lost race, a failed batch) must not count twice."""
+    metrics.DELIVERIES.labels(source, "duplicate" if result.duplicate else "accepted").inc()
+    if result.decided:
+        metrics.TICKETS.labels(source, result.category or "none", result.route or "none").inc()
 
 
 @lru_cache(maxsize=4)
@@ -52,7 +61,6 @@ def ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestRe
     }
     delivery_id = insert_ignore_id(session, Delivery, delivery, ["source", "delivery_id"])
     if delivery_id is None:
-        metrics.DELIVERIES.labels(event.source, "duplicate").inc()
         return _result(_delivered_ticket(session, event), duplicate=True)
     ticket, created = _upsert_ticket(session, event)
     if event.kind == "comment" and event.comment:
@@ -60,8 +68,7 @@ def ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestRe
     if created:
         _decide(session, ticket, settings)
     update_row(session, Delivery, delivery_id, {"ticket_id": ticket.id})
-    metrics.DELIVERIES.labels(event.source, "accepted").inc()
-    return _result(ticket, duplicate=False)
+    return _result(ticket, duplicate=False, decided=created)
 
 
 def _delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
@@ -72,12 +79,14 @@ def _delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
-def _result(ticket: Ticket | None, duplicate: bool) -> IngestResult:
+def _result(ticket: Ticket | None, duplicate: bool, decided: bool = False) -> IngestResult:
     if ticket is None or ticket.id is None:
         # A duplicate of a delivery whose ticket was never linked cannot happen inside one
         # transaction; report it as a duplicate without a ticket rather than guessing.
         return IngestResult(0, duplicate, None, None, None)
-    return IngestResult(ticket.id, duplicate, ticket.category, ticket.confidence, ticket.route)
+    return IngestResult(
+        ticket.id, duplicate, ticket.category, ticket.confidence, ticket.route, decided
+    )
 
 
 def _ticket_values(event: TicketEvent) -> dict[str, Any]:
@@ -151,4 +160,3 @@ def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
         decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
     routing.apply_decision(session, ticket, decision)
     shadow.record(session, ticket, text, prediction)  # ops (issue 8): never changes the route
-    metrics.TICKETS.labels(ticket.source, ticket.category or "none", ticket.route or "none").inc()

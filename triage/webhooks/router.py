@@ -62,7 +62,14 @@ def _secrets(settings: Settings, source: str) -> list[bytes]:
 
 
 def _accepted(result: tickets.IngestResult) -> JSONResponse:
-    return JSONResponse(Accepted(**result.__dict__).model_dump(), status_code=202)
+    accepted = Accepted(
+        ticket_id=result.ticket_id,
+        duplicate=result.duplicate,
+        category=result.category,
+        confidence=result.confidence,
+        route=result.route,
+    )
+    return JSONResponse(accepted.model_dump(), status_code=202)
 
 
 @dataclass(frozen=True)

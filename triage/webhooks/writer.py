@@ -43,6 +43,7 @@ def store_one(engine: Engine, event: TicketEvent) -> tickets.IngestResult:
             try:
                 result = tickets.ingest(session, event, get_settings())
                 session.commit()
+                tickets.count(event.source, result)
                 return result
             except IntegrityError:
                 # A concurrent delivery for the same ticket won the race; the retry sees its row
@@ -98,8 +99,10 @@ class BatchWriter:
         try:
             return self._write_together(engine, batch)
         except Exception as exc:
+            kind = type(exc).__name__
             if len(batch) > 1:
-                log.warning("a batch of %d failed (%s); writing each alone", len(batch), exc)
+                # The type only: database errors quote the statement's parameters (ticket text).
+                log.warning("a batch of %d failed (%s); writing each alone", len(batch), kind)
             return [self._write_alone(engine, pending) for pending in batch]
 
     @staticmethod
@@ -108,11 +111,11 @@ class BatchWriter:
     ) -> list[tickets.IngestResult | BaseException]:
         settings = get_settings()
         with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
-            results: list[tickets.IngestResult | BaseException] = [
-                tickets.ingest(session, p.event, settings) for p in batch
-            ]
+            results = [tickets.ingest(session, p.event, settings) for p in batch]
             session.commit()
-        return results
+        for pending, result in zip(batch, results, strict=True):
+            tickets.count(pending.event.source, result)
+        return list(results)
 
     @staticmethod
     def _write_alone(engine: Engine, pending: _Pending) -> tickets.IngestResult | BaseException:
