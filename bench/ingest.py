@@ -176,12 +176,11 @@ def _measure(
 
 
 def _prepare(env: dict[str, str]) -> None:
-    bin_dir = Path(sys.executable).parent
-    run = {"env": env, "cwd": ROOT, "check": True, "stdout": subprocess.DEVNULL}
+    triage = str(Path(sys.executable).parent / "triage")
     print("migrating and training the first model ...", flush=True)
-    subprocess.run([str(bin_dir / "triage"), "migrate"], **run)  # type: ignore[call-overload]
     # With nothing active, `triage train` registers the first model and activates it.
-    subprocess.run([str(bin_dir / "triage"), "train"], **run)  # type: ignore[call-overload]
+    for command in ([triage, "migrate"], [triage, "train"]):
+        subprocess.run(command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 def _backlog(db: Path) -> int:

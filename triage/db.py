@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -122,17 +122,21 @@ class WalCheckpointer:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            try:
-                self.checkpoint_and_restart()
-            except Exception as exc:  # a locked or vanished file: try again next time
-                log.warning("WAL checkpoint failed: %s", type(exc).__name__)
+            self._safely(self.checkpoint_and_restart)
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
         event.remove(self.engine, "connect", _without_autocheckpoint)
-        self.checkpoint()
+        self._safely(self.checkpoint)
         self.engine.dispose()
+
+    @staticmethod
+    def _safely(checkpoint: Callable[[], tuple[int, int, int]]) -> None:
+        try:
+            checkpoint()
+        except Exception as exc:  # a locked or vanished file: the next one will do
+            log.warning("WAL checkpoint failed: %s", type(exc).__name__)
 
 
 @contextmanager

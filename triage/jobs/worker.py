@@ -72,6 +72,9 @@ class Worker:
         self.settings = get_settings()
         # Handlers touch several domains' tables; the mapper needs all of them to resolve FKs.
         import_models()
+        # Every ticket gets a write-back job: load its handler now rather than in the middle of
+        # the first one, where the import would hold the GIL that webhook requests wait for.
+        handlers.get("writeback")
 
     def run_once(self) -> bool:
         """Claim and run one due job; False when there was nothing to do."""
