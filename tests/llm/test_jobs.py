@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from sqlmodel import Session, col, select
@@ -13,6 +14,8 @@ from triage.classify import registry
 from triage.config import Settings
 from triage.jobs import handlers
 from triage.jobs.models import Job
+from triage.jobs.worker import Worker
+from triage.llm.models import LlmCall
 from triage.review.models import Reply
 from triage.routing import policy, rules, service
 from triage.tickets.models import Decision, Ticket
@@ -117,3 +120,28 @@ def test_the_active_model_supplies_the_prediction(
     run_job(session, job)
     decision = last_decision(session, ticket)
     assert decision.reasons["classifier"]["model_version"] == version
+
+
+def test_a_paid_call_stays_counted_when_the_lease_is_lost(
+    session: Session, configure: Configure, fake_llm: FakeOpenAI
+) -> None:
+    settings = configure(TRIAGE_JOB_LEASE_SECONDS="1", TRIAGE_LLM_TIMEOUT_SECONDS="10")
+    # The first answer comes after the first worker's lease has run out; the second at once.
+    fake_llm.set_script(fake.Step(arguments=VALID, delay=2.0), fake.answer(**VALID))
+    ticket, job = pending_ticket(session, settings)
+    session.commit()
+
+    first = threading.Thread(target=Worker("w-slow").run_once)
+    first.start()
+    pause = threading.Event()
+    pause.wait(1.3)  # past the lease, the job is claimable again
+    assert Worker("w-next").run_once()
+    first.join()
+
+    # Both answers were paid for, and both stay counted; the job was finished once.
+    assert len(fake_llm.requests) == 2
+    spent = session.exec(select(LlmCall.tokens_in).where(LlmCall.ticket_id == ticket.id)).all()
+    assert spent == [120, 120]
+    finished = session.get(Job, job.id, populate_existing=True)
+    assert finished is not None and finished.status == "done"
+    assert finished.lease_owner is None and finished.attempts == 2

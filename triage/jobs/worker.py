@@ -2,6 +2,8 @@
 
 The handler's database changes and the job's completion commit together; if the worker dies
 before that commit the lease expires and another worker runs the (idempotent) handler again.
+The one exception is what must outlive a failed attempt: the LLM handler commits a call's
+spend and cached answer as soon as it has them.
 """
 
 from __future__ import annotations

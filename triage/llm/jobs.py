@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from triage.classify import data as classify_data
 from triage.classify import registry
 from triage.config import get_settings
+from triage.db import session_write_lock
 from triage.jobs import handlers
 from triage.jobs.models import Job
 from triage.llm import fallback
@@ -73,6 +74,11 @@ def llm_fallback(session: Session, job: Job) -> dict[str, Any]:
     routes = rules.load_routes(settings.labels_dir)
     team = ticket.team or routes.for_category(prediction.category).team
     outcome = fallback.run(session, ticket, prediction, team)
+    # The call's row (tokens, cost) and its cached answer are committed now, not with the job's
+    # completion: if the rest fails or the lease was lost meanwhile, the spend still counts
+    # against the team's budget, and the retry is answered from the cache.
+    with session_write_lock(session):
+        session.commit()
     decision = policy.decide_from_llm(
         prediction, outcome.result, outcome.reason, routes, settings.llm_confidence_threshold
     )
