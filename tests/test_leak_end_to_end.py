@@ -32,7 +32,7 @@ from tests.leak.tickets_servicenow import sys_id
 from triage.auth import service as users
 from triage.classify import registry
 from triage.config import Settings, get_settings
-from triage.db import engine_for
+from triage.db.engine import engine_for
 from triage.jobs.worker import Worker
 from triage.llm.models import LlmCall
 from triage.main import create_app

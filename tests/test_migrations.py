@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from triage import migrate
-from triage.db import engine_for, import_models
+from triage.db.engine import engine_for, import_models
 
 
 def test_migrations_reach_head(database_url: str) -> None:

@@ -51,7 +51,7 @@ def bootstrap(host: str, port: int) -> None:
         raise typer.BadParameter("--bootstrap is for TRIAGE_ENV=dev only")
     ensure_dev_secrets()
     from triage.classify import registry
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
 
     with session_scope() as session:
         version = registry.ensure_active(session, get_settings(), progress=typer.echo)

@@ -19,7 +19,8 @@ from triage import errors, health, logs, metrics
 from triage.audit import router as audit_router
 from triage.classify import registry
 from triage.config import Settings, get_settings
-from triage.db import WalCheckpointer, get_engine
+from triage.db.engine import get_engine
+from triage.db.sqlite import WalCheckpointer
 from triage.jobs import router as jobs_router
 from triage.jobs import worker
 from triage.ops import router as ops_router

@@ -16,7 +16,7 @@ from tests.ops import samples
 from tests.review.factories import make_user
 from triage.classify import registry
 from triage.config import Settings, get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs.models import Job
 from triage.llm.models import LlmCall
 from triage.review.models import Correction

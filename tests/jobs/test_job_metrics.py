@@ -5,7 +5,7 @@ from datetime import timedelta
 from prometheus_client import REGISTRY, generate_latest
 from sqlmodel import Session
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs import queue
 from triage.jobs.stats import queue_stats
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from tests.writeback import scenario
 from triage.audit.models import AuditEvent
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.models import Job

@@ -12,7 +12,7 @@ from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.helpers import VALID, calls, guess, make_ticket
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.llm import fallback
 from triage.llm.budget import period_starts
 from triage.llm.models import LlmCall

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from tests.review.factories import bearer, make_user
 from triage.classify.models import ModelVersion
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs.models import Job
 from triage.llm.models import LlmCall
 from triage.main import create_app

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from triage.auth import service as users
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.review.models import Reply
 from triage.tickets.models import Comment, Decision, Ticket
 

@@ -15,7 +15,8 @@ from sqlalchemy import event
 from sqlmodel import Session, func, select
 
 from triage.config import Settings, get_settings
-from triage.db import WalCheckpointer, engine_for, write_transaction_lock
+from triage.db.engine import engine_for
+from triage.db.sqlite import WalCheckpointer, write_transaction_lock
 from triage.tickets import service as tickets
 from triage.tickets.models import Comment, Delivery, Ticket
 from triage.webhooks.events import TicketEvent, redact_event

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from tests.fakes.zendesk import FakeZendesk
 from tests.writeback import scenario
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs import queue
 from triage.jobs.worker import Worker
 from triage.review.models import Reply

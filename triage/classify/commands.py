@@ -72,7 +72,7 @@ def _train_to_dir(files: list[Path], taxonomy: Path | None, out: Path) -> None:
 def _train_to_db(files: list[Path] | None, taxonomy: Path | None, actor: str) -> None:
     from triage.classify import registry
     from triage.config import get_settings
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
 
     settings = get_settings()
     with session_scope() as session:
@@ -116,7 +116,7 @@ def train(
 
 def _load_model(ref: str | None) -> TrainedModel:
     from triage.classify import artefact, registry
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
     from triage.errors import TriageError
 
     if ref is not None and Path(ref).is_dir():
@@ -212,7 +212,7 @@ def promote(
 ) -> None:
     """Activate a version after it passes evals/gates.yaml on the golden set."""
     from triage.classify import promotion
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
 
     if force and not (reason and reason.strip()):
         raise typer.BadParameter("--force needs --reason", param_hint="--reason")
@@ -232,7 +232,7 @@ def _report(lines: list[str], echo: Callable[[str], None]) -> None:
 def rollback(actor: ActorOption = None) -> None:
     """Re-activate the previously active model version."""
     from triage.classify import registry
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
 
     with _errors(), session_scope() as session:
         row = registry.rollback(session, _actor(actor))

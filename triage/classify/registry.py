@@ -17,7 +17,7 @@ from triage.classify.loaded import LoadedModel
 from triage.classify.models import ModelVersion
 from triage.classify.train import Progress, quiet, train
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 
 log = logging.getLogger(__name__)

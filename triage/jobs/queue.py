@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from triage import metrics
 from triage.audit import log as audit
 from triage.config import get_settings
-from triage.db import insert_ignore_id, utcnow
+from triage.db.engine import utcnow
+from triage.db.statements import insert_ignore_id
 from triage.errors import TriageError
 from triage.jobs.models import Job
 

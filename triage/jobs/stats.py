@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from triage.db import get_engine, utcnow
+from triage.db.engine import get_engine, utcnow
 from triage.jobs.models import Job
 
 log = logging.getLogger(__name__)

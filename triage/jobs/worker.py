@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from triage import metrics
 from triage.config import get_settings
-from triage.db import get_engine, import_models, session_write_lock, utcnow, write_scope
+from triage.db.engine import get_engine, import_models, utcnow, write_scope
+from triage.db.sqlite import session_write_lock
 from triage.jobs import handlers, queue
 from triage.jobs.handlers import PermanentError, RetryableError
 from triage.jobs.models import Job

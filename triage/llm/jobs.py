@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from triage.classify import data as classify_data
 from triage.classify import registry
 from triage.config import get_settings
-from triage.db import session_write_lock
+from triage.db.sqlite import session_write_lock
 from triage.jobs import handlers
 from triage.jobs.models import Job
 from triage.llm import fallback

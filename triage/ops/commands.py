@@ -51,7 +51,7 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Candidate against the active model on evals/golden and on held-out recent corrections."""
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
     from triage.errors import TriageError
     from triage.ops import compare as comparison
 
@@ -73,7 +73,7 @@ def shadow(
     actor: Annotated[str | None, typer.Option("--actor", help="who is acting (audit log)")] = None,
 ) -> None:
     """Run a candidate in shadow beside the active model (records, never routes), or --off."""
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
     from triage.errors import TriageError
     from triage.ops import shadow as shadow_mode
 

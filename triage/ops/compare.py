@@ -14,7 +14,7 @@ from sqlmodel import Session
 from triage.classify import artefact, data, evaluate, registry
 from triage.classify.data import Example
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 
 SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.ops import usage
 from triage.ops.timeseries import day_of, days, ratio, series
 from triage.review.models import Correction

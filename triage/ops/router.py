@@ -12,7 +12,7 @@ from sqlmodel import Session
 from triage.auth import dependencies as auth
 from triage.auth.models import User
 from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.db.engine import get_session
 from triage.errors import TriageError
 from triage.jobs.models import Job
 from triage.ops import compare, dashboard, drift, service, shadow, training

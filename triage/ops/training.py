@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from triage.audit import log as audit
 from triage.classify import data, registry
 from triage.config import get_settings
-from triage.db import session_scope
+from triage.db.engine import session_scope
 from triage.jobs import handlers, queue
 from triage.jobs.models import Job
 

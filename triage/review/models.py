@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
 
 
 class Reply(SQLModel, table=True):

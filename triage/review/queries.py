@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.review import schemas
 from triage.review.models import Correction, Reply

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from triage.audit import log as audit
 from triage.auth.models import User
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.models import Job

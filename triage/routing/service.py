@@ -10,7 +10,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from triage.audit import log as audit
-from triage.db import insert_ignore_id, insert_row, update_row, utcnow
+from triage.db.engine import utcnow
+from triage.db.statements import insert_ignore_id, insert_row, update_row
 from triage.jobs import queue
 from triage.review.models import Reply
 from triage.routing import templates

@@ -19,7 +19,8 @@ from triage.classify import data as classify_data
 from triage.classify import registry
 from triage.classify.model import Prediction
 from triage.config import Settings
-from triage.db import insert_ignore_id, insert_row, update_row, utcnow
+from triage.db.engine import utcnow
+from triage.db.statements import insert_ignore_id, insert_row, update_row
 from triage.ops import shadow
 from triage.routing import policy, rules
 from triage.routing import service as routing

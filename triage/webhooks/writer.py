@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from triage.config import get_settings
-from triage.db import engine_for, write_transaction_lock
+from triage.db.engine import engine_for
+from triage.db.sqlite import write_transaction_lock
 from triage.errors import TriageError
 from triage.tickets import service as tickets
 from triage.webhooks.events import TicketEvent

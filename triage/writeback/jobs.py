@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from triage import metrics
 from triage.audit import log as audit
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs.handlers import PermanentError, handler
 from triage.jobs.models import Job
 from triage.review.models import Reply
