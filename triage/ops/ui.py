@@ -11,10 +11,12 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from triage.auth import dependencies as auth
+from triage.classify import compare, evaluate, shadow
+from triage.classify import tasks as training
 from triage.config import Settings
 from triage.errors import TriageError
 from triage.jobs import queue
-from triage.ops import compare, dashboard, drift, service, shadow, training, views
+from triage.ops import dashboard, drift, service, views
 from triage.ops.router import job_view
 from triage.review import pages
 from triage.review.pages import CSRF_FAILED, Config, Csrf, Db, MaybeCaller
@@ -106,7 +108,7 @@ def compare_page(
             request, "error.html", page, settings, exc.status_code, error=exc.message
         )
     return views.render(
-        request, "compare.html", page, settings, c=result, keys=compare.SUMMARY_KEYS
+        request, "compare.html", page, settings, c=result, keys=evaluate.SUMMARY_KEYS
     )
 
 
