@@ -62,7 +62,7 @@ def zendesk_event(
 def servicenow_record(sys_id: str, short: str, description: str, **extra: Any) -> dict[str, Any]:
     return {
         "sys_id": sys_id,
-        "number": f"INC{sys_id[-7:]:0>7}",
+        "number": f"INC{int(sys_id, 16) % 10**7:07d}",
         "table": "incident",
         "short_description": short,
         "description": description,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.testclient import TestClient
@@ -33,10 +34,20 @@ def _count(path: str, status: str) -> float:
 
 def test_request_id_is_echoed_and_visible_to_the_logs() -> None:
     client = TestClient(_app())
-    response = client.get("/items/7", headers={"X-Request-ID": "r" * 80})
+    response = client.get("/items/7", headers={"X-Request-ID": "r" * 64})
     assert response.headers["x-request-id"] == "r" * 64
     assert response.json() == {"item": 7, "request_id": "r" * 64}
     assert logs.REQUEST_ID.get() is None
+
+
+@pytest.mark.parametrize(
+    "sent",
+    ["r" * 65, "4111111111111111", "4111-1111-1111-1111", "a b", "x\u202e1", "id;drop", "é"],
+)
+def test_a_request_id_that_is_not_a_short_token_is_replaced(sent: str) -> None:
+    response = TestClient(_app()).get("/items/1", headers={"X-Request-ID": sent.encode()})
+    made_up = response.headers["x-request-id"]
+    assert made_up != sent and len(made_up) == 32 and response.json()["request_id"] == made_up
 
 
 def test_a_request_id_is_made_up_when_none_is_sent() -> None:

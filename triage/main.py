@@ -28,6 +28,7 @@ from triage.ops import ui as ops_ui
 from triage.review import pages as review_pages
 from triage.review import router as review_router
 from triage.review import ui as review_ui
+from triage.webhooks import ids
 from triage.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ class ObserveMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = (Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex)[:64]
+        # Unauthenticated input that goes into every log line: a short token or a fresh id.
+        request_id = ids.request_id(Headers(scope=scope).get("x-request-id")) or uuid.uuid4().hex
         token = logs.REQUEST_ID.set(request_id)
         started = time.perf_counter()
         status = 500

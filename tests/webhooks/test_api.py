@@ -79,7 +79,7 @@ def test_comment_added_appends_to_the_same_ticket(client: TestClient, session: S
 
 
 def test_servicenow_record_is_stored(client: TestClient, session: Session) -> None:
-    record = signing.servicenow_record("abc123def", "Webhooks failing", f"pan {PAN}")
+    record = signing.servicenow_record("abc123def" + "0" * 23, "Webhooks failing", f"pan {PAN}")
     response = post_servicenow(client, record)
     assert response.status_code == 202, response.text
     ticket = session.get(Ticket, response.json()["ticket_id"])
@@ -106,13 +106,13 @@ def test_zendesk_signature_failures(client: TestClient, session: Session, mutate
 
 
 def test_stale_servicenow_timestamp(client: TestClient) -> None:
-    body = signing.dumps(signing.servicenow_record("a1", "s", "d"))
+    body = signing.dumps(signing.servicenow_record("a1" * 16, "s", "d"))
     headers = signing.servicenow_headers(body, ts=1_000_000_000)
     assert client.post("/webhooks/servicenow", content=body, headers=headers).status_code == 401
 
 
 def test_wrong_secret(client: TestClient) -> None:
-    body = signing.dumps(signing.servicenow_record("a1", "s", "d"))
+    body = signing.dumps(signing.servicenow_record("a1" * 16, "s", "d"))
     headers = signing.servicenow_headers(body, secret=b"nope")
     assert client.post("/webhooks/servicenow", content=body, headers=headers).status_code == 401
 

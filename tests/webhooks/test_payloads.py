@@ -88,13 +88,13 @@ def test_wrong_shape_names_the_field_without_echoing(data: dict, field: str) -> 
 
 def test_servicenow_payload() -> None:
     data = {
-        "sys_id": "a1b2c3",
+        "sys_id": "a1b2c3" + "0" * 26,
         "number": "INC0010001",
         "table": "incident",
         "short_description": "Webhook 500s",
         "description": "All our webhooks fail",
-        "caller": "u1",
-        "company": "c1",
+        "caller": "1" * 32,
+        "company": "",
     }
     event = servicenow.parse(data, b"{}", "1700000000")
     assert event.source == "servicenow" and event.kind == "created"

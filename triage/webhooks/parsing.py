@@ -27,10 +27,3 @@ def validate(model: type[M], data: Any) -> M:
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"]) or "body" for err in exc.errors()})
         raise TriageError(f"invalid or missing field(s): {', '.join(fields)}", 422) from None
-
-
-def as_id(value: str | int | None) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None

@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from triage.tickets.models import TicketEvent
-from triage.webhooks.parsing import as_id, validate
+from triage.webhooks import ids
+from triage.webhooks.parsing import validate
 
 MAX_TEXT = 200_000
 HANDLED_EVENTS = {"insert": "created", "update": "comment", "comment": "comment"}
@@ -17,18 +18,17 @@ HANDLED_EVENTS = {"insert": "created", "update": "comment", "comment": "comment"
 class ServiceNowPayload(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    sys_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    number: str = Field(min_length=1, max_length=64)
+    sys_id: ids.SysId
+    number: ids.RecordNumber
     table: str = Field(default="incident", max_length=80, pattern=r"^[a-z0-9_]+$")
     short_description: str = Field(default="", max_length=MAX_TEXT)
     description: str = Field(default="", max_length=MAX_TEXT)
     event: str = Field(default="insert", max_length=40)
     comment: str | None = Field(default=None, max_length=MAX_TEXT)
-    delivery_id: str | None = Field(default=None, max_length=128)
-    caller: str | None = Field(default=None, max_length=64)
-    company: str | None = Field(default=None, max_length=64)
-    assignment_group: str | None = Field(default=None, max_length=120)
-    sys_updated_on: str | None = Field(default=None, max_length=64)
+    delivery_id: ids.OptionalDeliveryId = None
+    caller: ids.OptionalSysId = None
+    company: ids.OptionalSysId = None
+    sys_updated_on: ids.Timestamp = None
 
 
 def unsupported_reason(data: dict[str, Any]) -> str | None:
@@ -49,8 +49,8 @@ def parse(data: dict[str, Any], body: bytes, timestamp: str) -> TicketEvent:
         subject=p.short_description,
         body=p.description,
         comment=p.comment if kind == "comment" else None,
-        requester_id=as_id(p.caller),
-        organization_id=as_id(p.company),
+        requester_id=p.caller,
+        organization_id=p.company,
         external_table=p.table,
         external_number=p.number,
         updated_at=p.sys_updated_on,

@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.tickets.models import TicketEvent
-from triage.webhooks.parsing import as_id, validate
+from triage.webhooks import ids
+from triage.webhooks.parsing import validate
 
-Id = str | int
+INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
 EVENT_PREFIX = "zen:event-type:"
 HANDLED_EVENTS = {"ticket.created": "created", "ticket.comment_added": "comment"}
 TRIGGER_EVENTS = {
@@ -37,22 +38,26 @@ class _Loose(BaseModel):
 
 
 class EventDetail(_Loose):
-    id: Id
+    id: ids.ZendeskTicketId
     subject: str | None = Field(default=None, max_length=MAX_TEXT)
     description: str | None = Field(default=None, max_length=MAX_TEXT)
-    requester_id: Id | None = None
-    organization_id: Id | None = None
+    requester_id: ids.ZendeskId = None
+    organization_id: ids.ZendeskId = None
     tags: list[str] = []
-    updated_at: str | None = Field(default=None, max_length=64)
+    updated_at: ids.Timestamp = None
 
     _tags = field_validator("tags", mode="before")(_tags)
 
 
+class EventAuthor(_Loose):
+    id: ids.ZendeskId = None
+
+
 class EventComment(_Loose):
-    id: Id | None = None
+    id: ids.ZendeskId = None
     body: str = Field(default="", max_length=MAX_TEXT)
     is_public: bool = True
-    author: dict[str, Any] = {}
+    author: EventAuthor = EventAuthor()
 
 
 class EventBody(_Loose):
@@ -60,30 +65,23 @@ class EventBody(_Loose):
 
 
 class EventPayload(_Loose):
-    id: str = Field(min_length=1, max_length=128)
+    id: ids.DeliveryId
     type: str = Field(max_length=200)
     detail: EventDetail
     event: EventBody = EventBody()
 
 
 class TriggerTicket(_Loose):
-    id: Id
+    id: ids.ZendeskTicketId
     subject: str = Field(default="", max_length=MAX_TEXT)
     description: str = Field(default="", max_length=MAX_TEXT)
     latest_comment: str | None = Field(default=None, max_length=MAX_TEXT)
-    requester_id: Id | None = None
-    organization_id: Id | None = None
+    requester_id: ids.ZendeskId = None
+    organization_id: ids.ZendeskId = None
     tags: list[str] = []
-    updated_at: str | None = Field(default=None, max_length=64)
+    updated_at: ids.Timestamp = None
 
     _tags = field_validator("tags", mode="before")(_tags)
-
-    @field_validator("id")
-    @classmethod
-    def _non_empty(cls, value: Id) -> Id:
-        if not str(value).strip():
-            raise ValueError("ticket id is empty")
-        return value
 
 
 class TriggerPayload(_Loose):
@@ -118,8 +116,9 @@ def parse(data: dict[str, Any], body: bytes, invocation_id: str | None) -> Ticke
     if event_kind(data) == "event":
         return _from_event(validate(EventPayload, data))
     payload = validate(TriggerPayload, data)
-    delivery = invocation_id or "sha256:" + hashlib.sha256(body).hexdigest()
-    return _from_trigger(payload, delivery[:128])
+    invocation = ids.delivery_header(INVOCATION_HEADER, invocation_id)
+    delivery = invocation or "sha256:" + hashlib.sha256(body).hexdigest()
+    return _from_trigger(payload, delivery)
 
 
 def _from_event(p: EventPayload) -> TicketEvent:
@@ -129,15 +128,15 @@ def _from_event(p: EventPayload) -> TicketEvent:
         source="zendesk",
         delivery_id=p.id,
         kind="comment" if kind == "comment" else "created",
-        external_id=str(p.detail.id),
+        external_id=p.detail.id,
         subject=p.detail.subject or "",
         body=p.detail.description or "",
         comment=comment.body if comment else None,
-        comment_id=as_id(comment.id) if comment else None,
+        comment_id=comment.id if comment else None,
         comment_public=comment.is_public if comment else True,
-        author_id=as_id(comment.author.get("id")) if comment else None,
-        requester_id=as_id(p.detail.requester_id),
-        organization_id=as_id(p.detail.organization_id),
+        author_id=comment.author.id if comment else None,
+        requester_id=p.detail.requester_id,
+        organization_id=p.detail.organization_id,
         tags=tuple(p.detail.tags),
         updated_at=p.detail.updated_at,
     )
@@ -150,12 +149,12 @@ def _from_trigger(p: TriggerPayload, delivery_id: str) -> TicketEvent:
         source="zendesk",
         delivery_id=delivery_id,
         kind="comment" if is_comment else "created",
-        external_id=str(t.id).strip(),
+        external_id=t.id,
         subject=t.subject,
         body=t.description,
         comment=t.latest_comment if is_comment else None,
-        requester_id=as_id(t.requester_id),
-        organization_id=as_id(t.organization_id),
+        requester_id=t.requester_id,
+        organization_id=t.organization_id,
         tags=tuple(t.tags),
         updated_at=t.updated_at,
     )
