@@ -7,13 +7,14 @@ and implements `route()` with just enough of the real API.
 from __future__ import annotations
 
 import json
+import posixpath
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 Response = tuple[int, dict[str, Any], dict[str, str]]
 
@@ -25,6 +26,12 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+
+    @property
+    def routed_path(self) -> str:
+        """The path as a lenient server routes it: percent-decoded (%2F too), dot segments
+        resolved. Routing on this, a fake answers where a careless URL would really land."""
+        return posixpath.normpath(unquote(self.path))
 
 
 @dataclass

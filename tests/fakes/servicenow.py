@@ -60,9 +60,9 @@ class FakeServiceNow(FakeServer):
     def route(self, request: Recorded) -> Response:
         if request.headers.get("authorization") not in self._accepted:
             return 401, {"error": {"message": "User Not Authenticated"}, "status": "failure"}, {}
-        if request.path == "/api/now/table/sys_journal_field" and request.method == "GET":
+        if request.routed_path == "/api/now/table/sys_journal_field" and request.method == "GET":
             return self._journal_query(request.query)
-        match = RECORD_PATH.match(request.path)
+        match = RECORD_PATH.match(request.routed_path)
         table, sys_id = match.groups() if match else ("", "")
         record = self.records.get((table, sys_id))
         if record is None:

@@ -32,6 +32,7 @@ class FakeZendesk(FakeServer):
         self._clock = 0
         expected = base64.b64encode(f"{email}/token:{api_token}".encode()).decode()
         self._auth = f"Basic {expected}"
+        self.email = email
 
     def _stamp(self) -> str:
         self._clock += 1
@@ -62,7 +63,9 @@ class FakeZendesk(FakeServer):
     def route(self, request: Recorded) -> Response:
         if request.headers.get("authorization") != self._auth:
             return 401, {"error": "Couldn't authenticate you"}, {}
-        match = TICKET_PATH.match(request.path)
+        if request.routed_path == "/api/v2/users/me.json":  # the credentials' own user, as Zendesk
+            return 200, {"user": {"id": 1, "email": self.email, "role": "admin"}}, {}
+        match = TICKET_PATH.match(request.routed_path)
         if match is None:
             return 404, {"error": "InvalidEndpoint"}, {}
         ticket_id = int(match.group(1))

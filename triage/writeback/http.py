@@ -7,8 +7,10 @@ quote the ticket text we sent.
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -19,6 +21,22 @@ from triage.redaction import engine as redaction
 
 class UpdateConflict(Exception):
     """HTTP 409: someone changed the record since we read it; re-read and try again."""
+
+
+def url_path(*segments: str) -> str:
+    """A request path from segments, each percent-encoded: a stored id can never add a segment,
+    climb with '..' or start a query string, whatever the server decodes before routing."""
+    if any(segment in ("", ".", "..") for segment in segments):
+        raise PermanentError("refusing a URL with an empty or dot path segment")
+    return "/" + "/".join(quote(segment, safe="") for segment in segments)
+
+
+def require_format(value: str, pattern: re.Pattern[str], what: str) -> str:
+    """An id read back from the database, checked again before it addresses a remote record
+    (rows stored before ids were validated at the webhook)."""
+    if not pattern.fullmatch(value):
+        raise PermanentError(f"refusing to write back: the stored {what} is not well formed")
+    return value
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -9,6 +9,7 @@ Auth: basic (username/password) or an OAuth bearer token.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,11 +18,20 @@ import httpx
 
 from triage.config import Settings
 from triage.jobs.handlers import RetryableError
-from triage.writeback.http import UpdateConflict, outgoing, refuse_card, send
+from triage.writeback.http import (
+    UpdateConflict,
+    outgoing,
+    refuse_card,
+    require_format,
+    send,
+    url_path,
+)
 
 TARGET = "servicenow"
 AUTH_HINT = "TRIAGE_SERVICENOW_USERNAME/PASSWORD or TRIAGE_SERVICENOW_BEARER_TOKEN"
 CONFLICT_ATTEMPTS = 3
+SYS_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+TABLE = re.compile(r"[a-z0-9_]{1,80}")
 
 
 @dataclass(frozen=True)
@@ -75,15 +85,24 @@ class ServiceNowClient:
         return dict(response.json())
 
     def has_journal_entry(self, sys_id: str, field: str, marker: str) -> bool:
-        query = f"element_id={sys_id}^element={field}^valueLIKE{marker}"
+        # '^' separates encoded-query clauses: the id is checked so it can only name a record.
+        checked = require_format(sys_id, SYS_ID, "ServiceNow sys_id")
+        query = f"element_id={checked}^element={field}^valueLIKE{marker}"
         params = {"sysparm_query": query, "sysparm_fields": "sys_id", "sysparm_limit": "1"}
-        found = self._send("GET", "/api/now/table/sys_journal_field", params=params)
+        url = url_path("api", "now", "table", "sys_journal_field")
+        found = self._send("GET", url, params=params)
         return bool(found.get("result"))
 
     def patch(self, table: str, sys_id: str, fields: dict[str, str]) -> dict[str, Any]:
         # Display values let routing.yaml name the assignment group rather than its sys_id.
         params = {"sysparm_input_display_value": "true", "sysparm_fields": "sys_id,sys_updated_on"}
-        url = f"/api/now/table/{table}/{sys_id}"
+        url = url_path(
+            "api",
+            "now",
+            "table",
+            require_format(table, TABLE, "ServiceNow table"),
+            require_format(sys_id, SYS_ID, "ServiceNow sys_id"),
+        )
         return dict(self._send("PATCH", url, params=params, json=fields).get("result") or {})
 
 

@@ -7,6 +7,7 @@ re-read and try again). Auth: API token as basic auth, user `{email}/token`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -15,11 +16,19 @@ import httpx
 
 from triage.config import Settings
 from triage.jobs.handlers import RetryableError
-from triage.writeback.http import UpdateConflict, outgoing, refuse_card, send
+from triage.writeback.http import (
+    UpdateConflict,
+    outgoing,
+    refuse_card,
+    require_format,
+    send,
+    url_path,
+)
 
 TARGET = "zendesk"
 AUTH_HINT = "TRIAGE_ZENDESK_EMAIL and TRIAGE_ZENDESK_API_TOKEN"
 CONFLICT_ATTEMPTS = 3
+TICKET_ID = re.compile(r"[0-9]{1,19}")
 
 
 @dataclass(frozen=True)
@@ -73,10 +82,15 @@ class ZendeskClient:
         return dict(response.json())
 
     def get_ticket(self, ticket_id: str) -> dict[str, Any]:
-        return dict(self._send("GET", f"/api/v2/tickets/{ticket_id}.json")["ticket"])
+        return dict(self._send("GET", _ticket_url(ticket_id))["ticket"])
 
     def update_ticket(self, ticket_id: str, ticket: dict[str, Any]) -> dict[str, Any]:
-        return self._send("PUT", f"/api/v2/tickets/{ticket_id}.json", json={"ticket": ticket})
+        return self._send("PUT", _ticket_url(ticket_id), json={"ticket": ticket})
+
+
+def _ticket_url(ticket_id: str) -> str:
+    checked = require_format(ticket_id, TICKET_ID, "Zendesk ticket id")
+    return url_path("api", "v2", "tickets", f"{checked}.json")
 
 
 def _body(update: TicketUpdate, config: ZendeskConfig, current: dict[str, Any]) -> dict[str, Any]:
