@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,40 @@ def _validation_detail(exc: RequestValidationError) -> list[dict[str, object]]:
     ]
 
 
+# A sender that gets 503 retries; Zendesk and ServiceNow both honour Retry-After.
+RETRY_AFTER_SECONDS = 60
+PG_DISK_FULL = "53100"
+
+
+def database_full(exc: OperationalError) -> bool:
+    """SQLite's "database or disk is full" or PostgreSQL's disk_full."""
+    cause = exc.orig
+    if getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    return getattr(cause, "sqlstate", None) == PG_DISK_FULL
+
+
+def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # Nothing was committed (the request owns the transaction), so a retry is safe.
+    full = isinstance(exc, OperationalError) and database_full(exc)
+    cause = exc.orig if isinstance(exc, OperationalError) else exc
+    log.error(
+        "database %s on %s %s",
+        "full" if full else f"unavailable ({type(cause).__name__})",
+        request.method,
+        request.url.path,
+    )
+    detail = "storage is full, retry later" if full else "database unavailable, retry later"
+    return JSONResponse(
+        error_body("unavailable", detail),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _unavailable)
+
     @app.exception_handler(TriageError)
     async def _triage_error(_request: Request, exc: TriageError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code)
