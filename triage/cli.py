@@ -46,11 +46,11 @@ def serve(
     ] = False,
 ) -> None:
     """Run the API (and, by default, one job worker in the same process)."""
-    import uvicorn
+    from triage import server
 
     if bootstrap:
         devtools.bootstrap(host, port)
-    uvicorn.run("triage.main:create_app", factory=True, host=host, port=port, log_config=None)
+    server.run(host, port)
 
 
 @app.command()

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = 300
     max_body_bytes: int = 256 * 1024
 
+    # Slow clients (triage/server.py): deadlines on headers, bodies and idle connections.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 20.0
+    keep_alive_seconds: int = 5
+
     # Classifier and routing.
     target_precision: float = 0.95
     min_examples_per_category: int = 20

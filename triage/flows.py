@@ -47,12 +47,8 @@ def redact(event: TicketEvent) -> TicketEvent:
     comment = redaction.redact(event.comment) if event.comment is not None else None
     # Tags are free text too: an agent can type (or a trigger copy) a card number into one.
     tags = [redaction.redact(tag) for tag in event.tags]
-    # Display ids are checked by format at parse time, then redacted like any text: a 16-digit
-    # requester id that is a card number is stored as a card mark. Ticket and delivery ids stay
-    # exact; parsing refuses them when they hold a card number.
-    shown = {name: _redact_id(getattr(event, name)) for name in DISPLAY_IDS}
+    event, id_summaries = _redact_display_ids(event)
     summaries = [subject.summary, body.summary] + ([comment.summary] if comment else [])
-    id_summaries = [found.summary for found in shown.values() if found is not None]
     summary = _merge_counts(*summaries, *(tag.summary for tag in tags), *id_summaries)
     # Redactions by type for /metrics: counts only, never the redacted values.
     for kind, n in summary["counts"].items():
@@ -64,15 +60,24 @@ def redact(event: TicketEvent) -> TicketEvent:
         comment=comment.text if comment else None,
         tags=tuple(tag.text for tag in tags),
         summary=summary,
-        **{name: found.text if found else None for name, found in shown.items()},
     )
 
 
-DISPLAY_IDS = ("requester_id", "organization_id", "author_id", "comment_id")
-
-
-def _redact_id(value: str | None) -> redaction.Redacted | None:
-    return redaction.redact(value) if value is not None else None
+def _redact_display_ids(event: TicketEvent) -> tuple[TicketEvent, list[dict[str, Any]]]:
+    """Display ids are checked by format at parse time, then redacted like any text: a 16-digit
+    requester id that is a card number is stored as a card mark. Ticket and delivery ids stay
+    exact; parsing refuses them when they hold a card number."""
+    values = (event.requester_id, event.organization_id, event.author_id, event.comment_id)
+    found = [redaction.redact(v) if v is not None else None for v in values]
+    requester, organization, author, comment = (f.text if f else None for f in found)
+    redacted = replace(
+        event,
+        requester_id=requester,
+        organization_id=organization,
+        author_id=author,
+        comment_id=comment,
+    )
+    return redacted, [f.summary for f in found if f is not None]
 
 
 def _merge_counts(*summaries: dict[str, Any]) -> dict[str, Any]:

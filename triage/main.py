@@ -15,7 +15,7 @@ from sqlmodel import Session
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triage import errors, health, logs, metrics
+from triage import errors, health, logs, metrics, server
 from triage.audit import router as audit_router
 from triage.classify import registry
 from triage.config import Settings, get_settings
@@ -134,6 +134,7 @@ class ObserveMiddleware:
 def create_app() -> FastAPI:
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan)
     errors.install_handlers(app)
+    app.add_middleware(server.BodyDeadline)
     app.add_middleware(ObserveMiddleware)
     app.include_router(health.router)
     app.include_router(webhooks_router)
