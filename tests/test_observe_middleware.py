@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
 from triage import logs
+from triage.config import get_settings
 from triage.main import SECURITY_HEADERS, ObserveMiddleware
 
 
@@ -75,3 +76,16 @@ def test_latency_is_recorded_per_route_template_and_status() -> None:
     assert _count("/items/{item_id}", "200") > before_item
     assert _count("unmatched", "404") > before_missing
     assert client.get("/nowhere").headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(("env", "hsts"), [("prod", True), ("dev", False)])
+def test_hsts_is_sent_in_prod_only(monkeypatch: pytest.MonkeyPatch, env: str, hsts: bool) -> None:
+    monkeypatch.setenv("TRIAGE_ENV", env)
+    get_settings.cache_clear()
+    try:
+        headers = TestClient(_app()).get("/items/1").headers
+    finally:
+        get_settings.cache_clear()
+    assert ("strict-transport-security" in headers) is hsts
+    if hsts:
+        assert headers["strict-transport-security"].startswith("max-age=31536000")

@@ -64,7 +64,7 @@ def test_a_trickled_body_gets_408(server: tuple[str, int]) -> None:
     conn = _connect(server)
     conn.sendall(
         b"POST /webhooks/zendesk HTTP/1.1\r\nHost: triage\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 1000\r\n\r\n{\"id\": "
+        b'Content-Length: 1000\r\n\r\n{"id": '
     )
     answer = _read_all(conn)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'triage.db'}"
-UNSAFE_SECRETS = {"", "changeme", "secret", "dev", "test"}
+CommaList = Annotated[list[str], NoDecode]
 
 
 class UnsafeConfigError(RuntimeError):
@@ -88,9 +89,32 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = 8 * 3600
     cookie_secure: bool = False
     trusted_proxy_header: str | None = None
+    # Addresses or networks (CIDR) of the identity proxy; its header is trusted from these only.
+    trusted_proxies: CommaList = []
+    # Failed sign-ins and bad Bearer tokens per client address and per account (auth/limits.py).
+    auth_failures_per_minute: int = 10
+
+    # Operations: /metrics needs this Bearer token when set (required in prod).
+    metrics_token: SecretStr | None = None
+    # Hosts that write-back and LLM URLs may reach over plain http:// in prod (internal only).
+    plain_http_hosts: CommaList = []
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("trusted_proxies", "plain_http_hosts", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the setting
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -119,18 +143,9 @@ class Settings(BaseSettings):
 
     def check_production(self) -> None:
         """Refuse an unsafe production configuration, naming the first wrong setting."""
-        if self.env != "prod":
-            return
-        for name in ("zendesk_webhook_secret", "servicenow_webhook_secret", "session_secret"):
-            value: SecretStr | None = getattr(self, name)
-            if value is None or value.get_secret_value().strip().lower() in UNSAFE_SECRETS:
-                raise UnsafeConfigError(f"TRIAGE_{name.upper()} is missing or a default value")
-            if name == "session_secret" and len(value.get_secret_value()) < 32:
-                raise UnsafeConfigError("TRIAGE_SESSION_SECRET must be at least 32 characters")
-        if self.is_sqlite:
-            raise UnsafeConfigError("TRIAGE_DATABASE_URL must point at PostgreSQL in prod")
-        if not self.cookie_secure:
-            raise UnsafeConfigError("TRIAGE_COOKIE_SECURE must be true in prod")
+        from triage import prodcheck  # it reads Settings; imported late to avoid a cycle
+
+        prodcheck.check(self)
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hmac
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -10,7 +12,9 @@ from sqlmodel import Session
 
 from triage import migrate
 from triage.classify import registry
+from triage.config import Settings, get_settings
 from triage.db.engine import get_engine
+from triage.errors import TriageError
 
 router = APIRouter(tags=["health"])
 
@@ -37,6 +41,17 @@ def readyz() -> JSONResponse:
 
 
 @router.get("/metrics", response_class=Response)
-def prometheus_metrics() -> Response:
-    """Prometheus exposition: counts, latencies and queue gauges; never ticket text."""
+def prometheus_metrics(request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    """Prometheus exposition: counts, latencies and queue gauges; never ticket text.
+
+    With TRIAGE_METRICS_TOKEN set (required in prod) the scraper sends it as a Bearer token."""
+    if settings.metrics_token is not None and not _bearer_matches(
+        request.headers.get("authorization", ""), settings.metrics_token.get_secret_value()
+    ):
+        raise TriageError("send the metrics Bearer token", 401)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(header: str, token: str) -> bool:
+    scheme, _, sent = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode())

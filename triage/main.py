@@ -43,6 +43,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+# Prod is served over HTTPS only (TRIAGE_COOKIE_SECURE is required there): browsers must never
+# try plain HTTP again, where a session cookie or a sign-in could be intercepted.
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
 @asynccontextmanager
@@ -98,6 +101,9 @@ class ObserveMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.headers = dict(SECURITY_HEADERS)
+        if get_settings().env == "prod":
+            self.headers[HSTS[0]] = HSTS[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,7 +122,7 @@ class ObserveMiddleware:
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
             await send(message)
 

@@ -19,8 +19,8 @@ def analyst(session: Session) -> str:
     return token
 
 
-def _client() -> TestClient:
-    return TestClient(create_app(), follow_redirects=False)
+def _client(peer: str = "testclient") -> TestClient:
+    return TestClient(create_app(), follow_redirects=False, client=(peer, 50000))
 
 
 def test_bearer_token_identifies_the_user(settings, analyst: str):
@@ -37,8 +37,9 @@ def test_trusted_proxy_header_signs_in_a_known_user(
     settings, analyst: str, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("TRIAGE_TRUSTED_PROXY_HEADER", "X-Forwarded-Email")
+    monkeypatch.setenv("TRIAGE_TRUSTED_PROXIES", "10.20.0.0/16, 192.0.2.7")
     get_settings.cache_clear()
-    client = _client()
+    client = _client("10.20.3.4")
     assert (
         client.get("/api/queue", headers={"X-Forwarded-Email": "ana@psp.example"}).status_code
         == 200
@@ -56,6 +57,27 @@ def test_trusted_proxy_header_signs_in_a_known_user(
         headers={"X-Forwarded-Email": "ana@psp.example"},
     )
     assert forged.status_code == 403
+
+
+@pytest.mark.parametrize("peer", ["198.51.100.23", "10.21.0.1", "192.0.2.8", "testclient"])
+def test_the_proxy_header_from_anyone_but_the_proxy_is_ignored(
+    settings, analyst: str, monkeypatch: pytest.MonkeyPatch, peer: str
+):
+    monkeypatch.setenv("TRIAGE_TRUSTED_PROXY_HEADER", "X-Forwarded-Email")
+    monkeypatch.setenv("TRIAGE_TRUSTED_PROXIES", "10.20.0.0/16, 192.0.2.7")
+    get_settings.cache_clear()
+    forged = {"X-Forwarded-Email": "ana@psp.example"}
+    assert _client(peer).get("/api/queue", headers=forged).status_code == 401
+    assert _client("192.0.2.7").get("/api/queue", headers=forged).status_code == 200
+
+
+def test_without_trusted_proxies_the_header_is_never_believed(
+    settings, analyst: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("TRIAGE_TRUSTED_PROXY_HEADER", "X-Forwarded-Email")
+    get_settings.cache_clear()
+    forged = {"X-Forwarded-Email": "ana@psp.example"}
+    assert _client("127.0.0.1").get("/api/queue", headers=forged).status_code == 401
 
 
 def test_disabled_user_is_refused(settings, session: Session, analyst: str):

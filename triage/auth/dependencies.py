@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -45,8 +46,24 @@ def _from_cookie(session: Session, data: dict[str, object] | None) -> User | Non
     return service.user_by_id(session, uid) if isinstance(uid, int) else None
 
 
+def from_trusted_proxy(request: Request, settings: Settings) -> bool:
+    """Whether the request came straight from a configured identity proxy (TCP peer address).
+
+    The header that names the user is only believed from there: anyone else can send it too.
+    """
+    peer = request.client.host if request.client else None
+    if peer is None or not settings.trusted_proxies:
+        return False
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    networks = (ipaddress.ip_network(n, strict=False) for n in settings.trusted_proxies)
+    return any(address in network for network in networks)
+
+
 def _from_proxy(request: Request, session: Session, settings: Settings) -> User | None:
-    if not settings.trusted_proxy_header:
+    if not settings.trusted_proxy_header or not from_trusted_proxy(request, settings):
         return None
     email = request.headers.get(settings.trusted_proxy_header)
     if not email:
