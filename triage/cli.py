@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +12,11 @@ from triage import devtools
 from triage.classify import commands as classify_commands
 from triage.jobs import commands as jobs_commands
 from triage.ops import commands as ops_commands
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from triage.auth.models import User
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Triage merchant tickets.")
 users_app = typer.Typer(no_args_is_help=True, help="Manage analysts, leads and admins.")
@@ -92,6 +98,49 @@ def users_create(
         raise typer.Exit(2) from None
     typer.echo(f"created {user.email} ({user.role}; teams: {', '.join(user.teams) or '-'})")
     typer.echo(f"API token (shown once): {token}")
+
+
+def _change_user(email: str, change: Callable[[Session, User], None]) -> None:
+    from triage.auth import service
+    from triage.db.engine import session_scope
+    from triage.errors import TriageError
+
+    try:
+        with session_scope() as session:
+            change(session, service.user_by_email(session, email))
+    except TriageError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+
+
+@users_app.command("set-role")
+def users_set_role(
+    email: Annotated[str, typer.Option(help="the user's email")],
+    role: Annotated[str, typer.Option(help="analyst, lead or admin")],
+) -> None:
+    """Change a user's role; their open sessions end (they sign in again under the new role)."""
+    from triage.auth import service
+
+    _change_user(email, lambda session, user: service.set_role(session, user, role, "cli"))
+    typer.echo(f"{email} is now {role}; their sessions have ended")
+
+
+@users_app.command("disable")
+def users_disable(email: Annotated[str, typer.Option(help="the user's email")]) -> None:
+    """Disable a user: their token and every open session stop working at once."""
+    from triage.auth import service
+
+    _change_user(email, lambda session, user: service.set_active(session, user, False, "cli"))
+    typer.echo(f"{email} is disabled; their sessions have ended")
+
+
+@users_app.command("enable")
+def users_enable(email: Annotated[str, typer.Option(help="the user's email")]) -> None:
+    """Enable a disabled user again (old sessions stay ended)."""
+    from triage.auth import service
+
+    _change_user(email, lambda session, user: service.set_active(session, user, True, "cli"))
+    typer.echo(f"{email} is enabled")
 
 
 def main() -> None:

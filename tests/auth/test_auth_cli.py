@@ -28,3 +28,25 @@ def test_users_create_refuses_an_unknown_role(settings):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert "role must be one of" in result.output
+
+
+def test_users_set_role_disable_and_enable_end_sessions(settings, session: Session):
+    user, _ = service.create_user(session, "ray@psp.example", "analyst", [])
+    session.commit()
+    runner = CliRunner()
+    steps = [
+        (["users", "set-role", "--email", "ray@psp.example", "--role", "lead"], "lead", True),
+        (["users", "disable", "--email", "ray@psp.example"], "lead", False),
+        (["users", "enable", "--email", "ray@psp.example"], "lead", True),
+    ]
+    revoked = user.sessions_revoked_at
+    for args, role, active in steps:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        session.expire_all()
+        changed = session.exec(select(User).where(User.email == "ray@psp.example")).one()
+        assert (changed.role, changed.active) == (role, active)
+        assert changed.sessions_revoked_at > revoked
+        revoked = changed.sessions_revoked_at
+    unknown = runner.invoke(app, ["users", "disable", "--email", "nobody@psp.example"])
+    assert unknown.exit_code == 2 and "no user" in unknown.output

@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 from triage import errors
 from triage.audit.models import AuditEvent
 from triage.auth import service as users
+from triage.auth import sessions
+from triage.config import Settings
 from triage.jobs import queue
 from triage.jobs.router import router
 
@@ -63,3 +65,22 @@ def test_analysts_and_strangers_are_refused(session: Session, client: TestClient
     assert client.get("/api/jobs", headers=analyst).status_code == 403
     assert client.post(f"/api/jobs/{job_id}/retry", headers=analyst).status_code == 403
     assert client.get("/api/jobs").status_code == 401
+
+
+def test_retry_with_a_session_cookie_needs_the_csrf_header(
+    session: Session, client: TestClient, settings: Settings
+) -> None:
+    job_id = _dead_job(session)
+    user, _ = users.create_user(session, "lead2@psp.example", "lead", [])
+    session.commit()
+    cookie = sessions.issue(settings, user.id)
+    csrf = sessions.csrf_of(sessions.read(settings, cookie))
+    client.cookies.set(sessions.COOKIE_NAME, cookie)
+    assert client.get("/api/jobs").status_code == 200  # reading needs no token
+    forged = client.post(f"/api/jobs/{job_id}/retry")
+    assert forged.status_code == 403 and forged.json()["error"] == "csrf"
+    wrong = client.post(f"/api/jobs/{job_id}/retry", headers={"X-CSRF-Token": "nope"})
+    assert wrong.status_code == 403
+    assert queue.list_jobs(session, status="dead", limit=10)[0].id == job_id
+    retried = client.post(f"/api/jobs/{job_id}/retry", headers={"X-CSRF-Token": csrf or ""})
+    assert retried.status_code == 200 and retried.json()["status"] == "queued"

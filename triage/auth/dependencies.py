@@ -43,7 +43,10 @@ def session_data(request: Request, settings: Settings) -> dict[str, object] | No
 
 def _from_cookie(session: Session, data: dict[str, object] | None) -> User | None:
     uid = data.get("uid") if data else None
-    return service.user_by_id(session, uid) if isinstance(uid, int) else None
+    user = service.user_by_id(session, uid) if isinstance(uid, int) else None
+    if user is None or data is None or not sessions.still_valid(data, user.sessions_revoked_at):
+        return None
+    return user
 
 
 def from_trusted_proxy(request: Request, settings: Settings) -> bool:
@@ -123,6 +126,17 @@ def has_role(user: User, role: str) -> bool:
 
 def require_role(role: str) -> Callable[[User], User]:
     def dependency(user: User = Depends(current_user)) -> User:
+        if not has_role(user, role):
+            raise TriageError(f"this needs the {role} role", 403)
+        return user
+
+    return dependency
+
+
+def require_writer(role: str) -> Callable[[User], User]:
+    """require_role for state-changing calls: cookie and proxy callers also need the CSRF header."""
+
+    def dependency(user: User = Depends(writer)) -> User:
         if not has_role(user, role):
             raise TriageError(f"this needs the {role} role", 403)
         return user

@@ -21,4 +21,7 @@ class User(SQLModel, table=True):
     teams: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     token_hash: str = Field(max_length=64, unique=True)
     active: bool = True
+    # Session cookies issued before this moment (epoch seconds) are refused: sign-out, a role
+    # change or disabling the user sets it (auth.service.end_sessions).
+    sessions_revoked_at: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)

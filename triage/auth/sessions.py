@@ -1,13 +1,16 @@
 """Signed session cookies for the analyst UI (itsdangerous).
 
-The cookie holds only the user id (None before sign-in) and the per-session CSRF token; it is
-signed, not encrypted, so nothing secret may ever go into it.
+The cookie holds only the user id (None before sign-in), when it was issued and the per-session
+CSRF token; it is signed, not encrypted, so nothing secret may ever go into it. A signature
+alone cannot be taken back, so every request also checks the issue time against the user's
+`sessions_revoked_at` (set by sign-out, a role change or disabling the user): `still_valid`.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import time
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.responses import Response
@@ -26,7 +29,8 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 
 def issue(settings: Settings, user_id: int | None) -> str:
     """A fresh session; a new CSRF token each time so signing in rotates it."""
-    return _serializer(settings).dumps({"uid": user_id, "csrf": secrets.token_urlsafe(16)})
+    data = {"uid": user_id, "iat": time.time(), "csrf": secrets.token_urlsafe(16)}
+    return _serializer(settings).dumps(data)
 
 
 def read(settings: Settings, cookie: str) -> dict[str, object] | None:
@@ -35,6 +39,14 @@ def read(settings: Settings, cookie: str) -> dict[str, object] | None:
     except (BadSignature, SignatureExpired):
         return None
     return data if isinstance(data, dict) else None
+
+
+def still_valid(data: dict[str, object], revoked_at: float) -> bool:
+    """False for a session issued before its user's sessions were ended (or with no issue
+    time, from before revocation existed, once any were)."""
+    issued = data.get("iat")
+    issued_at = float(issued) if isinstance(issued, int | float) else 0.0
+    return issued_at > revoked_at
 
 
 def csrf_of(data: dict[str, object] | None) -> str | None:

@@ -50,7 +50,7 @@ def list_jobs(
 def retry_job(
     job_id: int,
     session: Session = Depends(get_session),
-    user: User = Depends(auth.require_role("lead")),
+    user: User = Depends(auth.require_writer("lead")),
 ) -> JobRead:
     job = queue.retry(session, job_id, actor=user.email)
     session.commit()
