@@ -17,11 +17,18 @@ log = logging.getLogger(__name__)
 class TriageError(Exception):
     """An expected failure with the HTTP status it maps to; the message must hold no ticket text."""
 
-    def __init__(self, message: str, status_code: int = 400, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status_code: int = 400,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.code = code or _default_code(status_code)
+        self.headers = headers
 
 
 def _default_code(status_code: int) -> str:
@@ -92,7 +99,9 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TriageError)
     async def _triage_error(_request: Request, exc: TriageError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status_code)
+        return JSONResponse(
+            error_body(exc.code, exc.message), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

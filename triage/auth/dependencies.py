@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -10,7 +9,7 @@ from typing import Literal
 from fastapi import Depends, Request
 from sqlmodel import Session, select
 
-from triage.auth import service, sessions
+from triage.auth import limits, service, sessions
 from triage.auth.models import ROLES, User
 from triage.config import Settings, get_settings
 from triage.db.engine import get_session
@@ -28,12 +27,16 @@ class Caller:
     session_data: dict[str, object] | None
 
 
-def _from_bearer(request: Request, session: Session) -> User | None:
+def _from_bearer(request: Request, session: Session, settings: Settings) -> User | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         return None
-    return service.user_for_token(session, token.strip())
+    keys = limits.check(request, settings, token.strip())  # 429 while over the failure budget
+    user = service.user_for_token(session, token.strip())
+    if user is None:
+        limits.failed(request, settings, keys)
+    return user
 
 
 def session_data(request: Request, settings: Settings) -> dict[str, object] | None:
@@ -54,15 +57,7 @@ def from_trusted_proxy(request: Request, settings: Settings) -> bool:
 
     The header that names the user is only believed from there: anyone else can send it too.
     """
-    peer = request.client.host if request.client else None
-    if peer is None or not settings.trusted_proxies:
-        return False
-    try:
-        address = ipaddress.ip_address(peer)
-    except ValueError:
-        return False
-    networks = (ipaddress.ip_network(n, strict=False) for n in settings.trusted_proxies)
-    return any(address in network for network in networks)
+    return request.client is not None and limits.is_proxy(request.client.host, settings)
 
 
 def _from_proxy(request: Request, session: Session, settings: Settings) -> User | None:
@@ -77,7 +72,7 @@ def _from_proxy(request: Request, session: Session, settings: Settings) -> User 
 
 def identify(request: Request, session: Session, settings: Settings) -> Caller | None:
     data = session_data(request, settings)
-    bearer = _from_bearer(request, session)
+    bearer = _from_bearer(request, session, settings)
     if bearer is not None:
         return Caller(bearer, "bearer", data)
     proxied = _from_proxy(request, session, settings)
