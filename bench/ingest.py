@@ -76,11 +76,12 @@ def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not start")
 
 
-def _requests(port: int, tag: str, n: int) -> list[bytes]:
-    """Signed requests, built before the clock starts: signing is the sender's cost."""
+def _requests(port: int, first_id: int, n: int) -> list[bytes]:
+    """Signed requests, built before the clock starts: signing is the sender's cost. Zendesk
+    ticket ids are integers, so each run numbers its tickets from its own first id."""
     out = []
     for i in range(n):
-        payload = signing.zendesk_event(f"{tag}{i}", "Ticket", TEXTS[i % len(TEXTS)])
+        payload = signing.zendesk_event(first_id + i, "Ticket", TEXTS[i % len(TEXTS)])
         body = signing.dumps(payload)
         headers = signing.zendesk_headers(body) | {"Content-Length": str(len(body))}
         head = f"POST /webhooks/zendesk HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -157,8 +158,8 @@ def _measure(
     )
     try:
         _wait(f"http://127.0.0.1:{port}", proc)
-        asyncio.run(_drive(port, _requests(port, f"warm-{name}-", WARMUP), conc))
-        requests = _requests(port, f"{name}-", n)
+        asyncio.run(_drive(port, _requests(port, 1, WARMUP), conc))
+        requests = _requests(port, 1_000_000, n)
         gc.collect()
         cpu_before = _cpu_seconds(proc.pid)
         started = time.perf_counter()

@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -88,14 +89,14 @@ def sample_payload(source: str) -> dict[str, object]:
     stamp = str(int(time.time()))
     if source == "servicenow":
         return {
-            "sys_id": f"sample{stamp}",
+            "sys_id": uuid.uuid4().hex,  # ServiceNow sys_ids are 32 hex characters
             "number": f"CS{stamp[-7:]}",
             "table": "sn_customerservice_case",
             "short_description": "Settlement not received",
             "description": SAMPLE_TICKET,
         }
     return {
-        "id": f"sample-{stamp}",
+        "id": f"sample-{stamp}",  # the delivery id; the ticket id below is an integer
         "type": "zen:event-type:ticket.created",
         "detail": {"id": stamp, "subject": "Settlement not received", "description": SAMPLE_TICKET},
     }
