@@ -35,8 +35,6 @@ def _decision_values(
         "ticket_id": ticket_id,
         "stage": decision.stage,
         "model_version": decision.model_version,
-        "prompt_version": decision.prompt_version,
-        "llm_model": decision.llm_model,
         "category": decision.category,
         "confidence": decision.confidence,
         "threshold": decision.threshold,
@@ -44,11 +42,7 @@ def _decision_values(
         "team": decision.team,
         "template_id": template_id,
         "reasons": decision.reasons,
-        "tokens_in": decision.tokens_in,
-        "tokens_out": decision.tokens_out,
-        "cost_usd": decision.cost_usd,
-        "latency_ms": decision.latency_ms,
-        "cache_hit": decision.cache_hit,
+        **decision.usage.decision_columns(),
         "created_at": utcnow(),
     }
 
