@@ -16,7 +16,7 @@ from triage.jobs.models import Job
 from triage.jobs.worker import Worker
 
 
-def _enqueue(session: Session, key: str = "k1", kind: str = "writeback") -> Job:
+def _enqueue(session: Session, key: str = "k1", kind: str = "writeback.note") -> Job:
     job = queue.enqueue(session, kind, ticket_id=None, payload={"ticket_id": 1}, dedupe_key=key)
     session.commit()
     return job

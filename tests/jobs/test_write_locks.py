@@ -14,7 +14,7 @@ from triage.jobs.models import Job
 
 
 def _write(session: Session, key: str) -> None:
-    queue.enqueue_id(session, "writeback", ticket_id=None, payload={}, dedupe_key=key)
+    queue.enqueue_id(session, "writeback.note", ticket_id=None, payload={}, dedupe_key=key)
 
 
 def test_a_session_that_only_read_takes_the_lock_to_write(session: Session) -> None:

@@ -10,8 +10,7 @@ from sqlmodel import Session
 
 from triage.auth import service as users
 from triage.db.engine import utcnow
-from triage.review.models import Reply
-from triage.tickets.models import Comment, Decision, Ticket
+from triage.tickets.models import Comment, Decision, Reply, Ticket
 
 CATEGORY_TEAMS = {
     "settlement_delay": ("settlements", "high"),

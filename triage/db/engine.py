@@ -31,7 +31,6 @@ MODEL_MODULES = (
     "triage.llm.models",
     "triage.auth.models",
     "triage.audit.models",
-    "triage.review.models",
 )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func
@@ -64,3 +66,10 @@ class QueueCollector(Collector):
             depth.add_metric([status], n)
         age.add_metric([], stats["oldest_due_age_seconds"])
         return [depth, age]
+
+
+@cache
+def register_collector() -> None:
+    """Expose the job-queue gauges on /metrics, once per process. They are read from the
+    database at scrape time, so they show every worker's jobs whichever process is scraped."""
+    REGISTRY.register(QueueCollector())

@@ -16,8 +16,7 @@ from triage.config import Settings
 from triage.db.engine import utcnow
 from triage.ops import usage
 from triage.ops.timeseries import day_of, days, ratio, series
-from triage.review.models import Correction
-from triage.tickets.models import Ticket
+from triage.tickets.models import Correction, Ticket
 
 AUTO_ROUTES = ("auto", "auto_llm")
 AGE_BUCKETS = (("under 1 h", 1), ("1–4 h", 4), ("4–24 h", 24), ("1–3 d", 72), ("over 3 d", None))

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from triage.classify import compare, shadow
+from triage.classify import tasks as training
 from triage.errors import TriageError
 from triage.jobs.models import Job
-from triage.ops import compare, dashboard, drift, service, shadow, training
+from triage.ops import dashboard, drift, service
 from triage.web.deps import Config, Db, Lead, LeadWriter
 
 router = APIRouter(prefix="/api/ops", tags=["ops"])

@@ -10,9 +10,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from triage.classify import compare, evaluate, shadow
+from triage.classify import tasks as training
 from triage.errors import TriageError
 from triage.jobs import queue
-from triage.ops import compare, dashboard, drift, service, shadow, training, views
+from triage.ops import dashboard, drift, service, views
 from triage.ops.router import job_view
 from triage.web import deps
 from triage.web.pages import PageRequest
@@ -68,7 +70,7 @@ def compare_page(view: LeadPage, version_id: str) -> Response:
         view.session.commit()
     except TriageError as exc:
         return view.error(exc.status_code, exc.message)
-    return view.render("compare.html", c=result, keys=compare.SUMMARY_KEYS)
+    return view.render("compare.html", c=result, keys=evaluate.SUMMARY_KEYS)
 
 
 def _act(view: PageRequest, action: Callable[[str], str], back: str = "/ops/models") -> Response:

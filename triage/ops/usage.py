@@ -12,12 +12,12 @@ from sqlmodel import Session, col, select
 
 from triage.config import Settings
 from triage.jobs import stats
-from triage.jobs.models import Job
+from triage.jobs.models import Job, TaskKind
 from triage.llm import budget
 from triage.llm.models import LlmCall
 from triage.ops.timeseries import day_of, series
 
-WRITEBACK_KINDS = ("writeback", "send_reply")
+WRITEBACK_KINDS = (TaskKind.WRITEBACK_NOTE, TaskKind.REVIEW_SEND_REPLY)
 RECENT_DEAD = 10
 
 

@@ -14,8 +14,7 @@ from triage.auth.models import User
 from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.review import schemas
-from triage.review.models import Correction, Reply
-from triage.tickets.models import Comment, Decision, Ticket
+from triage.tickets.models import Comment, Correction, Decision, Reply, Ticket
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 REVIEW_STATUS = "in_review"

@@ -17,13 +17,12 @@ from triage.auth.models import User
 from triage.config import get_settings
 from triage.db.engine import utcnow
 from triage.errors import TriageError
-from triage.jobs import queue
 from triage.jobs.models import Job
 from triage.redaction import engine as redaction
 from triage.review import queries, replies, schemas
-from triage.review.models import Correction, Reply
 from triage.routing import rules
-from triage.tickets.models import Decision, Ticket
+from triage.routing import service as routing
+from triage.tickets.models import Correction, Reply, Ticket
 
 CONFIRMABLE = ("in_review", "auto_routed")
 
@@ -73,32 +72,15 @@ def _settle(
     ticket.status, ticket.updated_at = "reviewed", utcnow()
     session.add_all([correction, ticket])
     session.flush()
-    decision = _human_decision(session, user, ticket, correction)
-    if was_in_review or old_category != category:
-        # The ticket's group and tags in the ticketing system must follow the human decision.
-        queue.enqueue(
-            session,
-            "writeback",
-            ticket_id=ticket.id,
-            payload={"ticket_id": ticket.id, "decision_id": decision.id},
-            dedupe_key=f"writeback:{ticket.id}:{decision.id}",
-        )
+    reasons = {
+        "analyst": user.email,
+        "correction_id": correction.id,
+        "confirmed": correction.confirmed,
+    }
+    # The ticket's group and tags in the ticketing system must follow the human decision.
+    write_back = was_in_review or old_category != category
+    routing.record_human(session, ticket, reasons, write_back)
     return correction
-
-
-def _human_decision(session: Session, user: User, ticket: Ticket, c: Correction) -> Decision:
-    assert ticket.id is not None
-    row = Decision(
-        ticket_id=ticket.id,
-        stage="human",
-        category=ticket.category,
-        route="review",
-        team=ticket.team,
-        reasons={"analyst": user.email, "correction_id": c.id, "confirmed": c.confirmed},
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def confirm(session: Session, user: User, ticket_id: int, detail: str | None = None) -> Ticket:
