@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -17,22 +18,29 @@ CSV_COLUMNS = ("id", "at", "actor", "action", "ticket_id", "before", "after", "d
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events to read; an empty actor or action filters nothing."""
+
+    ticket_id: int | None = None
+    actor: str | None = None
+    action: str | None = None
+
+
 def query_events(
     session: Session,
-    ticket_id: int | None = None,
-    actor: str | None = None,
-    action: str | None = None,
+    flt: AuditFilter,
     before_id: int | None = None,
     limit: int | None = 100,
 ) -> list[AuditEvent]:
     """Newest first; page backwards with before_id (stable while new rows are appended)."""
     query = select(AuditEvent)
-    if ticket_id is not None:
-        query = query.where(AuditEvent.ticket_id == ticket_id)
-    if actor:
-        query = query.where(AuditEvent.actor == actor)
-    if action:
-        query = query.where(AuditEvent.action == action)
+    if flt.ticket_id is not None:
+        query = query.where(AuditEvent.ticket_id == flt.ticket_id)
+    if flt.actor:
+        query = query.where(AuditEvent.actor == flt.actor)
+    if flt.action:
+        query = query.where(AuditEvent.action == flt.action)
     if before_id is not None:
         query = query.where(col(AuditEvent.id) < before_id)
     query = query.order_by(col(AuditEvent.id).desc())
