@@ -86,4 +86,6 @@ def test_analysts_and_strangers_are_turned_away(ops: Ops) -> None:
     assert ops.client.get("/ops", follow_redirects=False).headers["location"] == "/login"
     analyst_page = ops.client.get("/ops", headers=ops.analyst)
     assert analyst_page.status_code == 403
+    analyst_form = ops.client.post("/ops/rollback", headers=ops.analyst, data={"csrf_token": "x"})
+    assert analyst_form.status_code == 403 and "These pages are for leads." in analyst_form.text
     assert "Dashboard</a>" not in ops.client.get("/queue", headers=ops.analyst).text
