@@ -15,10 +15,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from triage.db.engine import get_engine, utcnow
-from triage.jobs.models import Job
+from triage.jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
-STATUSES = ("queued", "running", "done", "dead")
+STATUSES = tuple(JobStatus)
 
 
 def queue_stats(session: Session) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def queue_stats(session: Session) -> dict[str, Any]:
     depth = {status: 0 for status in STATUSES} | {status: int(n) for status, n in rows}
     now = utcnow()
     oldest = session.exec(
-        select(func.min(Job.run_at)).where(Job.status == "queued", col(Job.run_at) <= now)
+        select(func.min(Job.run_at)).where(Job.status == JobStatus.QUEUED, col(Job.run_at) <= now)
     ).one()
     age = 0.0
     if oldest is not None:

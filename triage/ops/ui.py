@@ -14,6 +14,7 @@ from triage.classify import compare, evaluate, shadow
 from triage.classify import tasks as training
 from triage.errors import TriageError
 from triage.jobs import queue
+from triage.jobs.models import JobStatus
 from triage.ops import dashboard, drift, service, views
 from triage.ops.router import job_view
 from triage.web import deps
@@ -57,7 +58,7 @@ def models_page(view: LeadPage, notice: str = "", error: str = "") -> Response:
         active=service.active_id(view.session),
         shadow=service.shadow_summary(view.session),
         training=job,
-        training_running=bool(job and job["status"] in ("queued", "running")),
+        training_running=bool(job and job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING)),
         notice=notice[:300] or None,
         error=error[:500] or None,
     )

@@ -18,13 +18,13 @@ from triage.jobs import queue
 from triage.jobs.models import TaskKind
 from triage.routing import templates
 from triage.routing.policy import RouteDecision
-from triage.tickets.models import Decision, Ticket
+from triage.tickets.models import Decision, Ticket, TicketStatus
 
 TICKET_STATUS = {
-    "auto": "auto_routed",
-    "auto_llm": "auto_routed",
-    "llm_pending": "llm_pending",
-    "review": "in_review",
+    "auto": TicketStatus.AUTO_ROUTED,
+    "auto_llm": TicketStatus.AUTO_ROUTED,
+    "llm_pending": TicketStatus.LLM_PENDING,
+    "review": TicketStatus.IN_REVIEW,
 }
 
 

@@ -69,14 +69,23 @@ class BatchWriter:
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._handed = 0
+        self._handed_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="triage-ingest-writer", daemon=True)
         self._thread.start()
 
     async def store(self, url: str, event: TicketEvent) -> flows.IngestResult:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[flows.IngestResult] = loop.create_future()
+        with self._handed_lock:
+            self._handed += 1
         self._queue.put(_Pending(url, event, loop, future))
         return await future
+
+    def handed(self) -> int:
+        """How many events have been handed to this writer so far (written or not yet)."""
+        with self._handed_lock:
+            return self._handed
 
     def _run(self) -> None:
         while True:
