@@ -128,17 +128,6 @@ def require_role(role: str) -> Callable[[User], User]:
     return dependency
 
 
-def require_writer(role: str) -> Callable[[User], User]:
-    """require_role for state-changing calls: cookie and proxy callers also need the CSRF header."""
-
-    def dependency(user: User = Depends(writer)) -> User:
-        if not has_role(user, role):
-            raise TriageError(f"this needs the {role} role", 403)
-        return user
-
-    return dependency
-
-
 def can_see_team(user: User, team: str | None) -> bool:
     """Leads and admins see every team; analysts only their own."""
     if has_role(user, "lead"):
