@@ -9,15 +9,17 @@ from fastapi.responses import RedirectResponse, Response
 
 from triage.audit import log as audit
 from triage.auth import dependencies as auth
+from triage.auth import limits, sessions
 from triage.auth import service as users
-from triage.auth import sessions
 from triage.config import Settings
+from triage.errors import TriageError
 from triage.web import pages
 from triage.web.deps import Config, Db, MaybeCaller
 
 router = APIRouter(include_in_schema=False)
 
 BAD_TOKEN = "That token is not valid, or its user is disabled. Ask an admin for a new one."
+TOO_MANY = "Too many failed sign-ins from here. Wait a minute, then try again."
 NO_SESSION = "Your sign-in form expired (or cookies are off). Reload this page and try again."
 # Sign-in and sign-out check their CSRF token themselves: there may be no signed-in caller.
 CsrfToken = Annotated[str, Form(max_length=200)]
@@ -50,8 +52,16 @@ def login(
     data = auth.session_data(request, settings)
     if not sessions.csrf_matches(data, csrf_token):
         return _login_form(request, settings, 403, NO_SESSION)
-    user = users.user_for_token(session, token.strip()) if token.strip() else None
+    attempt = token.strip()
+    try:
+        keys = limits.check(request, settings, attempt or None)
+    except TriageError as limited:
+        response = _login_form(request, settings, 429, TOO_MANY)
+        response.headers.update(limited.headers or {})
+        return response
+    user = users.user_for_token(session, attempt) if attempt else None
     if user is None or user.id is None:
+        limits.failed(request, settings, keys)
         return _login_form(request, settings, 401, BAD_TOKEN)
     audit.record(session, user.email, "auth.sign_in", detail="web")
     session.commit()
@@ -67,7 +77,8 @@ def logout(
 ) -> Response:
     response = RedirectResponse("/login", status_code=303)
     if caller is not None and sessions.csrf_matches(caller.session_data, csrf_token):
-        audit.record(session, caller.user.email, "auth.sign_out", detail="web")
+        # Ends every session of the user server-side: a copied cookie no longer works either.
+        users.sign_out(session, caller.user)
         session.commit()
         sessions.clear_cookie(response, settings)
     return response

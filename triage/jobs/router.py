@@ -43,8 +43,8 @@ def list_jobs(
     return [JobRead.of(job) for job in queue.list_jobs(session, status=status, limit=limit)]
 
 
-@router.post("/{job_id}/retry", response_model=JobRead)
 # A state change: a cookie caller must also send the CSRF header (LeadWriter checks it).
+@router.post("/{job_id}/retry", response_model=JobRead)
 def retry_job(job_id: int, session: Db, user: LeadWriter) -> JobRead:
     job = queue.retry(session, job_id, actor=user.email)
     session.commit()
