@@ -23,7 +23,7 @@ MoreFiles = Annotated[
     list[Path] | None, typer.Argument(help="more JSON Lines files (a shell glob after --data)")
 ]
 ActorOption = Annotated[str | None, typer.Option("--actor", help="who is acting (audit log)")]
-SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
+SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "ece")
 
 
 def _progress(message: str) -> None:
@@ -133,6 +133,11 @@ def _load_model(ref: str | None) -> TrainedModel:
 def _print_metrics(result: dict[str, Any]) -> None:
     for key in SUMMARY_KEYS:
         typer.echo(f"{key:16s} {result[key]}")
+    typer.echo(
+        f"{'auto-routed':16s} precision {result['auto_precision']} at target "
+        f"{result['target_precision']}, coverage {result['auto_rate']} "
+        f"(best single cut-off in hindsight: {result['hindsight_auto_rate']})"
+    )
     if "out_of_scope" in result:
         typer.echo(f"{'out_of_scope':16s} {result['out_of_scope']}")
     typer.echo(f"\n{'category':26s} precision recall    f1 support")
