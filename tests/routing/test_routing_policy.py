@@ -87,3 +87,15 @@ def test_without_a_model_everything_goes_to_the_default_review_queue() -> None:
     d = policy.review_without_model(ROUTES)
     assert (d.route, d.team, d.category) == ("review", "triage_desk", None)
     assert "no active model" in d.reasons["why_review"]
+
+
+def test_unclear_ticket_goes_to_the_default_review_queue_never_urgent() -> None:
+    # "hi / can someone look at my account" once went to fraud_risk at 91%, Urgent.
+    unclear = Pred("unclear", 0.91, None, [("unclear", 0.91), ("fraud_risk", 0.05)])
+    for llm_available in (True, False):
+        d = policy.decide_from_classifier(unclear, llm_available, ROUTES)
+        assert (d.route, d.stage, d.category) == ("review", "classifier", "unclear")
+        assert (d.team, d.priority) == (ROUTES.default.team, ROUTES.default.priority)
+        assert d.priority != "urgent"
+        assert d.reasons["why_review"].startswith("unclear:")
+        assert d.reasons["classifier"]["top"][1] == ["fraud_risk", 0.05]
