@@ -7,7 +7,7 @@ from sklearn.pipeline import FeatureUnion
 
 from tests.classify.samples import EXAMPLES
 from triage.classify.folds import FoldFeatures
-from triage.classify.model import build_features
+from triage.classify.classifier import build_features
 
 TEXTS = [example.text for example in EXAMPLES]
 

@@ -21,9 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from triage.classify import calibration, evaluate, thresholds
-from triage.classify.data import UNCLEAR, DataError, Example, data_hash
-from triage.classify.folds import FoldFeatures
-from triage.classify.model import (
+from triage.classify.classifier import (
     TrainedModel,
     build_classifier,
     build_features,
@@ -31,6 +29,8 @@ from triage.classify.model import (
     score_matrix,
     softmax,
 )
+from triage.classify.data import UNCLEAR, DataError, Example, data_hash
+from triage.classify.folds import FoldFeatures
 
 Progress = Callable[[str], None]
 Split = tuple[NDArray[np.int_], NDArray[np.int_]]
