@@ -6,8 +6,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from tests.classify.samples import EXAMPLES
-from triage.classify.folds import FoldFeatures
 from triage.classify.classifier import build_features
+from triage.classify.folds import FoldFeatures
 
 TEXTS = [example.text for example in EXAMPLES]
 
