@@ -108,6 +108,18 @@ UNCLEAR_REASON = (
 )
 
 
+# An unsure ticket whose runner-up is "unclear" at this probability or more is treated as unclear:
+# a newsletter the model half-places in fraud_risk must not inherit that team's Urgent.
+UNCLEAR_RUNNER_UP = 0.3
+
+
+def is_unclear(prediction: PredictionLike) -> bool:
+    if prediction.category == UNCLEAR:
+        return True
+    runner_up = dict(prediction.top).get(UNCLEAR, 0.0)
+    return not is_confident(prediction) and runner_up >= UNCLEAR_RUNNER_UP
+
+
 def _unclear(prediction: PredictionLike, routes: Routes) -> RouteDecision:
     # The default review queue at its own priority: a guessed team's priority (urgent for
     # fraud_risk) would put a content-free "hi, call me" at the top of the queue.
@@ -132,7 +144,7 @@ def decide_from_classifier(
     A ticket the classifier finds unclear goes straight to review: the LLM can only answer
     with a category, and there is none to find.
     """
-    if prediction.category == UNCLEAR:
+    if is_unclear(prediction):
         return _unclear(prediction, routes)
     route = routes.for_category(prediction.category)
     reasons: dict[str, Any] = {"classifier": classifier_reasons(prediction)}
