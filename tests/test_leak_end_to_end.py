@@ -35,6 +35,7 @@ from triage.config import Settings, get_settings
 from triage.db import engine_for
 from triage.jobs.worker import Worker
 from triage.llm.models import LlmCall
+from triage.llm.schemas import nest
 from triage.main import create_app
 from triage.redaction.logging import RedactingFilter
 from triage.review.models import Correction
@@ -238,7 +239,9 @@ def test_no_card_number_or_secret_leaves_the_service(
 ) -> None:
     configure(monkeypatch, llm, fake_zendesk, fake_servicenow)
     auth = prepare(session, get_settings(), fake_servicenow)
-    llm.set_script(openai_server.answer(**CARD_IN_SLOT), openai_server.answer(**LLM_ANSWER))
+    llm.set_script(
+        openai_server.answer(**nest(CARD_IN_SLOT)), openai_server.answer(**nest(LLM_ANSWER))
+    )
     responses = Responses()
     with TestClient(create_app()) as client:
         assert any(isinstance(f, RedactingFilter) for f in logs.filters)

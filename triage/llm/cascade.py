@@ -89,10 +89,13 @@ def _fields(row: Mapping[str, Any]) -> tuple[str, str]:
     return subject, redaction.redact(str(row.get("body") or "")).text
 
 
-def _ask_llm(settings: Settings, breaker: CircuitBreaker, subject: str, body: str) -> Any:
+def _ask_llm(
+    settings: Settings, breaker: CircuitBreaker, subject: str, body: str, prediction: Any
+) -> Any:
     if not breaker.allow():
         return calls.LlmOutcome("breaker_open", "circuit_breaker_open")
-    outcome = calls.call(calls.build_request(settings, subject, body))
+    ranked = calls.ranked_categories(prediction)
+    outcome = calls.call(calls.build_request(settings, subject, body, ranked))
     if outcome.outcome == "error":
         breaker.record_failure()
     else:
@@ -110,7 +113,7 @@ def evaluate(model: Classifier, rows: Iterable[Mapping[str, Any]], settings: Set
         prediction = model.predict(classify_data.ticket_text(subject, body))
         decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
         if decision.route == "llm_pending":
-            outcome = _ask_llm(settings, breaker, subject, body)
+            outcome = _ask_llm(settings, breaker, subject, body, prediction)
             tally.add_llm(outcome)
             decision = policy.decide_from_llm(
                 prediction,

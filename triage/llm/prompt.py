@@ -1,7 +1,9 @@
 """Prompt files under triage/llm/prompts/: loaded, versioned by content hash, rendered.
 
 A prompt file holds the system text, a `---user---` line, then the user text. Placeholders are
-{{categories}}, {{templates}} (from the catalog) and {{ticket}} (the redacted ticket text).
+{{candidates}} (the classifier's most likely categories with their descriptions) and {{ticket}}
+(the redacted ticket text). The templates and slots of those categories travel in the response
+schema, not in the prompt, so they are not paid twice.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from pathlib import Path
 from triage.llm.catalog import Catalog
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
-DEFAULT_PROMPT = "classify_v1"
+DEFAULT_PROMPT = "classify_v2"
 USER_MARKER = "\n---user---\n"
+TRUNCATED = " [truncated]"
 # Ticket text must not be able to close or reopen the data block it is quoted in.
 _DELIMITER = re.compile(r"<\s*/?\s*ticket\s*>", re.IGNORECASE)
 
@@ -42,27 +45,26 @@ def version_for(prompt: Prompt, catalog: Catalog) -> str:
     return f"{prompt.version}.{catalog.digest[:8]}"
 
 
-def quote_ticket(text: str) -> str:
-    return _DELIMITER.sub("[ticket marker removed]", text)
+def quote_ticket(text: str, max_chars: int) -> str:
+    """The ticket as quoted data: delimiters defused, cut at max_chars (the start of a ticket
+    says what it is about; long quoted threads only cost tokens)."""
+    quoted = _DELIMITER.sub("[ticket marker removed]", text)
+    if len(quoted) <= max_chars:
+        return quoted
+    return quoted[:max_chars].rstrip() + TRUNCATED
 
 
-def _categories_block(catalog: Catalog) -> str:
-    return "\n".join(f"- {c.id}: {c.description}" for c in catalog.categories)
+def _candidates_block(catalog: Catalog, candidates: tuple[str, ...]) -> str:
+    return "\n".join(f"- {c.id}: {c.description}" for c in catalog.categories_in(candidates))
 
 
-def _templates_block(catalog: Catalog) -> str:
-    lines: list[str] = []
-    for category in catalog.categories:
-        lines.append(f"{category.id}:")
-        for template in catalog.templates_for(category.id):
-            slots = "; ".join(f"{s.name} ({s.max_length}): {s.description}" for s in template.slots)
-            lines.append(f"  - {template.id}: {template.title}. Slots: {slots or 'none'}")
-    return "\n".join(lines)
-
-
-def render_messages(prompt: Prompt, catalog: Catalog, ticket_text: str) -> list[dict[str, str]]:
-    system = prompt.system.replace("{{categories}}", _categories_block(catalog)).replace(
-        "{{templates}}", _templates_block(catalog)
-    )
-    user = prompt.user.replace("{{ticket}}", quote_ticket(ticket_text))
+def render_messages(
+    prompt: Prompt,
+    catalog: Catalog,
+    candidates: tuple[str, ...],
+    ticket_text: str,
+    max_chars: int,
+) -> list[dict[str, str]]:
+    system = prompt.system.replace("{{candidates}}", _candidates_block(catalog, candidates))
+    user = prompt.user.replace("{{ticket}}", quote_ticket(ticket_text, max_chars))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
