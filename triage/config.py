@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # What one call is sent: the templates of the classifier's first N categories, and at most
     # this many characters of ticket text (README: "Request size and budgets").
     llm_candidates: int = Field(default=2, ge=1)
-    llm_max_ticket_chars: int = Field(default=1500, ge=200)
+    llm_max_ticket_chars: int = Field(default=1200, ge=200)
     llm_price_in_per_1k: float = 0.00015
     llm_price_out_per_1k: float = 0.0006
     llm_team_daily_tokens: int = 200_000

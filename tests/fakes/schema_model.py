@@ -42,7 +42,20 @@ def request_schema(body: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     response_format = body.get("response_format") or {}
     if response_format.get("type") == "json_schema":
         return None, response_format["json_schema"]["schema"]
+    if response_format.get("type") == "json_object":
+        return None, _schema_in_text(body.get("messages") or [])
     raise ValueError("the request carries no schema to follow")
+
+
+def _schema_in_text(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """JSON mode: the schema is quoted in the system message after "json_schema:"."""
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str) and "json_schema:" in content:
+            start = content.index("{", content.index("json_schema:"))
+            schema, _ = json.JSONDecoder().raw_decode(content[start:])
+            return dict(schema)
+    raise ValueError("json_object request without a schema in its messages")
 
 
 class Writer:

@@ -1,9 +1,10 @@
 """Prompt files under triage/llm/prompts/: loaded, versioned by content hash, rendered.
 
 A prompt file holds the system text, a `---user---` line, then the user text. Placeholders are
-{{candidates}} (the classifier's most likely categories with their descriptions) and {{ticket}}
-(the redacted ticket text). The templates and slots of those categories travel in the response
-schema, not in the prompt, so they are not paid twice.
+{{candidates}} (the classifier's most likely categories with their descriptions), {{slots}}
+(what each slot of their templates means, once per slot name: most templates share
+merchant_name, amount, ...) and {{ticket}} (the redacted ticket text). The templates
+themselves, with slot names and lengths, travel in the response schema.
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ def _candidates_block(catalog: Catalog, candidates: tuple[str, ...]) -> str:
     return "\n".join(f"- {c.id}: {c.description}" for c in catalog.categories_in(candidates))
 
 
+def _slots_block(catalog: Catalog, candidates: tuple[str, ...]) -> str:
+    meanings: dict[str, str] = {}
+    for category in candidates:
+        for template in catalog.templates_for(category):
+            for slot in template.slots:
+                meanings.setdefault(slot.name, slot.description)
+    return "\n".join(f"- {name}: {meaning}" for name, meaning in meanings.items()) or "- none"
+
+
 def render_messages(
     prompt: Prompt,
     catalog: Catalog,
@@ -65,6 +75,8 @@ def render_messages(
     ticket_text: str,
     max_chars: int,
 ) -> list[dict[str, str]]:
-    system = prompt.system.replace("{{candidates}}", _candidates_block(catalog, candidates))
+    system = prompt.system.replace(
+        "{{candidates}}", _candidates_block(catalog, candidates)
+    ).replace("{{slots}}", _slots_block(catalog, candidates))
     user = prompt.user.replace("{{ticket}}", quote_ticket(ticket_text, max_chars))
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

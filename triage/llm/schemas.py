@@ -108,7 +108,8 @@ class TriageAnswerBase(_Compact):
 
 def _slots_model(template: TemplateInfo) -> type[SlotsBase]:
     fields: dict[str, Any] = {
-        slot.name: (str, Field("", max_length=slot.max_length, description=slot.description))
+        # Meanings are in the prompt, once per slot name, rather than in every template here.
+        slot.name: (str, Field("", max_length=slot.max_length))
         for slot in template.slots
     }
     return create_model(f"Slots_{template.id}", __base__=SlotsBase, **fields)
