@@ -38,6 +38,7 @@ class Tally:
     tokens_out: int = 0
     cost_usd: float = 0.0
     llm_latency_ms: float = 0.0
+    max_tokens_in: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     routes: Counter[str] = field(default_factory=Counter)
 
@@ -56,6 +57,7 @@ class Tally:
             self.llm_calls += 1
         self.tokens_in += outcome.tokens_in
         self.tokens_out += outcome.tokens_out
+        self.max_tokens_in = max(self.max_tokens_in, outcome.tokens_in)
         self.cost_usd += outcome.cost_usd
         self.llm_latency_ms += outcome.latency_ms
 
@@ -73,6 +75,12 @@ class Tally:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "tokens_per_1000_tickets": round((self.tokens_in + self.tokens_out) * per_1000, 1),
+            "tokens_in_per_1000_tickets": round(self.tokens_in * per_1000, 1),
+            "tokens_out_per_1000_tickets": round(self.tokens_out * per_1000, 1),
+            "tokens_in_per_llm_call": (
+                round(self.tokens_in / self.llm_calls, 1) if self.llm_calls else None
+            ),
+            "max_tokens_in_per_ticket": self.max_tokens_in,
             "cost_usd": round(self.cost_usd, 6),
             "cost_per_1000_tickets_usd": round(self.cost_usd * per_1000, 6),
             "llm_mean_latency_ms": (
