@@ -9,6 +9,7 @@ themselves, with slot names and lengths, travel in the response schema.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from dataclasses import dataclass
@@ -33,17 +34,25 @@ class Prompt:
     user: str
 
 
+def short_digest(data: bytes, length: int) -> str:
+    """A sha256 digest in lowercase base32. The version is quoted in write-back notes, and hex
+    can hold a 13-19 digit run that card scanners (Zendesk's redaction among them) would take
+    for a card number; base32 has six digits in 32 symbols, so such a run is vanishingly rare."""
+    encoded = base64.b32encode(hashlib.sha256(data).digest()).decode("ascii").lower()
+    return encoded[:length]
+
+
 @lru_cache(maxsize=8)
 def load_prompt(name: str = DEFAULT_PROMPT) -> Prompt:
     raw = (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
     system, user = raw.split(USER_MARKER, 1)
-    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+    digest = short_digest(raw.encode("utf-8"), 16)
     return Prompt(name=name, version=f"{name}-{digest}", system=system.strip(), user=user.strip())
 
 
 def version_for(prompt: Prompt, catalog: Catalog) -> str:
     """The prompt file's hash plus the catalog's: a taxonomy edit also changes what is asked."""
-    return f"{prompt.version}.{catalog.digest[:8]}"
+    return f"{prompt.version}.{short_digest(catalog.digest.encode('ascii'), 8)}"
 
 
 def quote_ticket(text: str, max_chars: int) -> str:
