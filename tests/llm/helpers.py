@@ -54,7 +54,11 @@ def calls(session: Session) -> list[LlmCall]:
     return list(session.exec(select(LlmCall).order_by(LlmCall.id)))  # type: ignore[arg-type]
 
 
+FLAT_KEYS = frozenset(VALID)
+
+
 def reply(**flat: Any) -> Step:
     """A scripted answer written flat (category, template_id, slots, ...), sent in the shape
-    of the response schema."""
-    return Step(arguments=nest(flat))
+    of the response schema; keys that are not answer fields stay at the top level as sent."""
+    extra = {key: value for key, value in flat.items() if key not in FLAT_KEYS}
+    return Step(arguments={**nest(flat), **extra})

@@ -195,3 +195,9 @@ def test_the_schema_states_templates_slots_and_lengths() -> None:
     assert slots["additionalProperties"] is False
     assert slots["properties"]["currency"]["maxLength"] == 3
     assert "title" not in str(schema["parameters"])
+
+
+@pytest.mark.parametrize("choice", ["settlement_delay", [1, 2], None, {"template_id": ["x"]}])
+def test_a_choice_that_is_not_an_object_is_a_validation_error(choice: Any) -> None:
+    with pytest.raises(ValidationError):
+        MODEL.model_validate({"choice": choice, "confidence": 0.9, "rationale": "Late batch."})

@@ -142,8 +142,12 @@ def _no_template_choice(category_ids: tuple[str, ...]) -> type[ChoiceBase]:
 
 
 def _choice_tag(value: Any) -> str:
-    """The union member an answer claims: its template id, or "none" without one."""
-    template_id = value.get("template_id") if isinstance(value, dict) else value.template_id
+    """The union member an answer claims: its template id, or "none" without one (also for a
+    value that is not an object at all, which that member then rejects as such)."""
+    if isinstance(value, dict):
+        template_id = value.get("template_id")
+    else:
+        template_id = getattr(value, "template_id", None)
     return f"t:{template_id}" if template_id else NO_TEMPLATE_TAG
 
 
