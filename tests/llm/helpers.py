@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tests.fakes.openai_server import Step
-from triage.classify.model import Prediction
+from triage.classify.classifier import Prediction
 from triage.llm.models import LlmCall
 from triage.llm.schemas import nest
 from triage.tickets.models import Ticket

@@ -12,14 +12,14 @@ from sqlmodel import Session, select
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.conftest import CATALOG
 from tests.llm.helpers import VALID, guess, make_ticket, reply
+from triage import flows
 from triage.config import Settings
 from triage.jobs import handlers
-from triage.jobs.models import Job
+from triage.jobs.models import Job, TaskKind
 from triage.llm import fallback
 from triage.llm.models import LlmCall
-from triage.review.models import Reply
-from triage.routing import policy, rules, service
-from triage.tickets.models import Decision
+from triage.routing import policy, rules
+from triage.tickets.models import Decision, Reply
 
 Configure = Callable[..., Settings]
 
@@ -111,9 +111,9 @@ def test_a_link_in_the_rationale_reaches_no_decision_draft_or_row(
     fake_llm.set_script(reply(**{**VALID, "rationale": "Details at http://evil.example/x"}))
     ticket = make_ticket(session, INJECTIONS[0])
     routes = rules.load_routes(settings.labels_dir)
-    service.apply_decision(session, ticket, policy.decide_from_classifier(guess(), True, routes))
-    job = session.exec(select(Job).where(Job.kind == "llm_fallback")).one()
-    handler = handlers.get("llm_fallback")
+    flows.apply_decision(session, ticket, policy.decide_from_classifier(guess(), True, routes))
+    job = session.exec(select(Job).where(Job.kind == TaskKind.LLM_FALLBACK)).one()
+    handler = handlers.get(TaskKind.LLM_FALLBACK)
     assert handler is not None
     assert handler(session, job)["route"] == "review"
     decision = session.exec(select(Decision).where(Decision.stage == "llm")).one()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 from tests.llm.conftest import CATALOG
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.llm import guards, retries
 from triage.llm.breaker import CircuitBreaker
 from triage.llm.prompt import (

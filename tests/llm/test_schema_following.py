@@ -17,12 +17,13 @@ from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.conftest import CATALOG
 from tests.llm.helpers import make_ticket
-from triage.classify.model import Prediction
+from triage import flows
+from triage.classify.classifier import Prediction
 from triage.config import Settings
 from triage.jobs import handlers
-from triage.jobs.models import Job
+from triage.jobs.models import Job, TaskKind
 from triage.llm.models import LlmCall
-from triage.routing import policy, rules, service
+from triage.routing import policy, rules
 from triage.tickets.models import Decision, Ticket
 
 Configure = Callable[..., Settings]
@@ -119,8 +120,8 @@ def fallback_job(session: Session, settings: Settings, subject: str, body: str, 
     ticket = make_ticket(session, body, subject=subject)
     routes = rules.load_routes(settings.labels_dir)
     decision = policy.decide_from_classifier(unsure(ranking), True, routes)
-    service.apply_decision(session, ticket, decision)
-    statement = select(Job).where(Job.kind == "llm_fallback", Job.ticket_id == ticket.id)
+    flows.apply_decision(session, ticket, decision)
+    statement = select(Job).where(Job.kind == TaskKind.LLM_FALLBACK, Job.ticket_id == ticket.id)
     return ticket, session.exec(statement).one()
 
 
@@ -130,7 +131,7 @@ def test_twelve_tickets_twelve_requests_all_routed_by_the_llm(
 ) -> None:
     settings = configure(TRIAGE_LLM_MODE=mode)
     fake_llm.set_script(fake.schema_following())
-    handler = handlers.get("llm_fallback")
+    handler = handlers.get(TaskKind.LLM_FALLBACK)
     assert handler is not None
     tickets: list[Ticket] = []
     for subject, body, ranking in TICKETS:
@@ -162,7 +163,7 @@ def test_every_request_stays_under_the_token_bound(
     """The bound holds for a long ticket too (the text is cut), schema included."""
     settings = configure()
     fake_llm.set_script(fake.schema_following())
-    handler = handlers.get("llm_fallback")
+    handler = handlers.get(TaskKind.LLM_FALLBACK)
     assert handler is not None
     long_body = " ".join(["Our settlement batch B-20261204-3 has not arrived yet."] * 200)
     cases = [*TICKETS, ("Long thread", long_body, ["webhook_failure", "settlement_delay"])]

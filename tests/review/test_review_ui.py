@@ -13,7 +13,7 @@ from tests.review.factories import make_ticket
 from triage.auth import sessions
 from triage.config import get_settings
 from triage.main import create_app
-from triage.review.models import Correction, Reply
+from triage.tickets.models import Correction, Reply
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -34,6 +34,9 @@ def sign_in(client: TestClient, token: str) -> str:
 def test_pages_redirect_to_sign_in(client: TestClient, world: World):
     for path in ("/queue", f"/tickets/{world.own}", "/audit"):
         response = client.get(path)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+    for path, _form in FORMS:
+        response = client.post(path.format(id=world.own), data={"csrf_token": "x"})
         assert response.status_code == 303 and response.headers["location"] == "/login"
 
 

@@ -1,4 +1,4 @@
-"""The "llm_fallback" job: ask the LLM about a ticket the classifier was unsure of, then route.
+"""The "llm.fallback" task: ask the LLM about a ticket the classifier was unsure of, then route.
 
 Runs only in the job worker, never inside the webhook request. A retried job on a ticket that
 has already been decided does nothing (promise 3).
@@ -6,35 +6,26 @@ has already been decided does nothing (promise 3).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from triage import flows
 from triage.classify import data as classify_data
 from triage.classify import registry
+from triage.classify.classifier import Prediction
 from triage.config import get_settings
-from triage.db import session_write_lock
+from triage.db.sqlite import session_write_lock
 from triage.jobs import handlers
-from triage.jobs.models import Job
+from triage.jobs.models import Job, TaskKind
 from triage.llm import fallback
-from triage.routing import policy, rules, service
-from triage.tickets.models import Decision, Ticket
+from triage.routing import policy, rules
+from triage.tickets.models import Decision, Ticket, TicketStatus
 
 
-@dataclass(frozen=True)
-class StoredPrediction:
+def _stored_prediction(session: Session, ticket: Ticket) -> Prediction | None:
     """The classifier's prediction as recorded in its Decision row, when no model is loaded."""
-
-    category: str
-    confidence: float
-    top: Sequence[tuple[str, float]]
-    threshold: float | None
-    model_version: str
-
-
-def _stored_prediction(session: Session, ticket: Ticket) -> StoredPrediction | None:
     statement = (
         select(Decision)
         .where(Decision.ticket_id == ticket.id, Decision.stage == "classifier")
@@ -44,11 +35,12 @@ def _stored_prediction(session: Session, ticket: Ticket) -> StoredPrediction | N
     if row is None or row.category is None:
         return None
     top = row.reasons.get("classifier", {}).get("top") or [[row.category, row.confidence or 0]]
-    return StoredPrediction(
+    return Prediction(
         category=row.category,
         confidence=float(row.confidence or 0.0),
         top=[(str(c), float(p)) for c, p in top],
         threshold=row.threshold,
+        auto=False,
         model_version=row.model_version or "",
     )
 
@@ -60,12 +52,12 @@ def _prediction(session: Session, ticket: Ticket) -> policy.PredictionLike | Non
     return _stored_prediction(session, ticket)
 
 
-@handlers.handler("llm_fallback")
+@handlers.handler(TaskKind.LLM_FALLBACK)
 def llm_fallback(session: Session, job: Job) -> dict[str, Any]:
     ticket = session.get(Ticket, job.ticket_id) if job.ticket_id is not None else None
     if ticket is None:
         raise handlers.PermanentError("ticket not found")
-    if ticket.status != "llm_pending":
+    if ticket.status != TicketStatus.LLM_PENDING:
         return {"skipped": f"ticket is {ticket.status}"}
     prediction = _prediction(session, ticket)
     if prediction is None:
@@ -83,6 +75,6 @@ def llm_fallback(session: Session, job: Job) -> dict[str, Any]:
         prediction, outcome.result, outcome.reason, routes, settings.llm_confidence_threshold
     )
     reasons = {**decision.reasons, "llm_outcome": {"outcome": outcome.outcome, **outcome.extra}}
-    decision = replace(decision, reasons=reasons, **outcome.usage())
-    decision_id = service.apply_decision(session, ticket, decision)
+    decision = replace(decision, reasons=reasons, usage=outcome.usage)
+    decision_id = flows.apply_decision(session, ticket, decision)
     return {"decision_id": decision_id, "route": decision.route, "llm_outcome": outcome.outcome}
