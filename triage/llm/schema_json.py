@@ -4,7 +4,9 @@ Every character of the schema is paid on every call. Pydantic's generated titles
 "Slots_x") repeat the property names, `"type"` next to a `"const"` and an empty-string default
 say nothing a model needs, and `$ref` indirection costs the definition names twice: this
 generator drops the first three and inlines the references (the response models are not
-recursive).
+recursive). Unions are sent as `anyOf` rather than `oneOf`: the members exclude each other by
+their constant template id, so the meaning is the same, and `anyOf` is what every structured
+output implementation supports (OpenAI's strict mode rejects `oneOf`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def _compact(node: Any, defs: dict[str, Any]) -> Any:
         siblings = {k: v for k, v in node.items() if k != "$ref"}
         return {**target, **_compact(siblings, defs)}
     return {
-        key: _compact(value, defs)
+        ("anyOf" if key == "oneOf" else key): _compact(value, defs)
         for key, value in node.items()
         if key != "$defs" and not _redundant(key, value, node)
     }
