@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Any HTML entity, JSON \uXXXX escape or run of URL escapes can sit between groups: a written
 # digit among them ("&#52;") is too contrived to matter, a missed separator leaks a card.
@@ -18,11 +18,16 @@ _ATOM = (
     r"|(?:%[0-9A-Fa-f]{2}){1,3}|</?[A-Za-z][^<>\n]{0,40}>|<!--[^<>]{0,20}-->"
     r"|=?\r?\n(?:[ \t]*>)*)"
 )
-_RUN = re.compile(rf"[0-9]+(?:(?:{_ATOM}{{1,8}}|,)[0-9]+)*")
-# With card words in the text, groups may also be listed ("[4539, 5787, 6362, 1486]").
-_LISTED_RUN = re.compile(rf"[0-9]+(?:(?:{_ATOM}|,){{1,8}}[0-9]+)*")
+# Each gap piece is atomic: the alternatives overlap ("%20%20%20" splits into escapes in many
+# ways), and retrying every split on a gap that leads nowhere would take exponential time.
+_RUN = re.compile(rf"[0-9]+(?:(?:(?>{_ATOM}){{1,8}}|,)[0-9]+)*")
+# With card words in the text, groups may also be listed ("[4539, 5787, 6362, 1486]"), spread
+# out ("4539          5787") or joined by any other symbol, punctuation or space ("4539*5787",
+# "(4539) (5787)", "4539\u2044 5787").
+_LISTED_GAP = rf"(?>{_ATOM}|[^\w\n])"
+_LISTED_RUN = re.compile(rf"[0-9]+(?:{_LISTED_GAP}{{1,16}}[0-9]+)*")
 # Splits a run into digit groups and gaps; gaps go first because "%20" and "&#160;" hold digits.
-_PIECE = re.compile(rf"(?P<gap>(?:{_ATOM}|,)+)|(?P<digits>[0-9]+)")
+_PIECE = re.compile(rf"(?P<gap>{_LISTED_GAP}+)|(?P<digits>[0-9]+)")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IP = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
 _IP_LIST = re.compile(rf"{_IP}(?:(?:,\s*|\s+){_IP})*")
@@ -30,30 +35,54 @@ _IP_LIST = re.compile(rf"{_IP}(?:(?:,\s*|\s+){_IP})*")
 
 @dataclass(slots=True)
 class Run:
+    """Digit groups and the gaps between them, indexed so that every lookup is O(1): the card
+    scanner asks about each window of a run, and a run may hold 100,000 groups."""
+
     digits: str
-    positions: list[int]  # view offset of each digit
+    offsets: list[int]  # view offset of each group's first digit
     starts: list[int]  # digit index where each group starts
     gaps: list[str]  # separator text after each group but the last
+    ends: list[int] = field(init=False)
+    group_of: list[int] = field(init=False)  # group index of each digit
 
-    @property
-    def ends(self) -> list[int]:
-        return [*self.starts[1:], len(self.digits)]
+    def __post_init__(self) -> None:
+        self.ends = [*self.starts[1:], len(self.digits)]
+        self.group_of = []
+        for index, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
+            self.group_of.extend([index] * (end - start))
+
+    def position(self, index: int) -> int:
+        """View offset of digit ``index`` (a group's digits are contiguous in the view)."""
+        group = self.group_of[index]
+        return self.offsets[group] + index - self.starts[group]
+
+    def first_group(self, start: int) -> int:
+        """Index of the group that begins at digit ``start``."""
+        return self.group_of[start]
+
+    def last_group(self, end: int) -> int:
+        """Index of the group holding the digit before ``end``."""
+        return self.group_of[end - 1]
 
 
 def _parse(match: re.Match[str]) -> Run:
     digits: list[str] = []
-    positions: list[int] = []
+    offsets: list[int] = []
     starts: list[int] = []
     gaps: list[str] = []
-    for piece in _PIECE.finditer(match.group()):
-        if piece.group("gap") is not None:
-            gaps.append(piece.group())
+    count = 0
+    base = match.start()
+    for gap, group in _PIECE.findall(match.group()):
+        if gap:
+            gaps.append(gap)
+            base += len(gap)
             continue
-        starts.append(len(positions))
-        base = match.start() + piece.start()
-        positions.extend(range(base, base + len(piece.group())))
-        digits.append(piece.group())
-    return Run("".join(digits), positions, starts, gaps)
+        starts.append(count)
+        offsets.append(base)
+        digits.append(group)
+        count += len(group)
+        base += len(group)
+    return Run("".join(digits), offsets, starts, gaps)
 
 
 def runs(text: str, *, listed: bool) -> Iterator[Run]:

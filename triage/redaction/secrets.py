@@ -121,7 +121,11 @@ PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p("slack_token", r"(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}", ("xox", "xapp-")),
     _p("slack_webhook", r"hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+", ("hooks.",)),
-    _p("jwt", r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", ("eyj",)),
+    _p(
+        "jwt",
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+        ("eyj",),
+    ),
     _p("openai_key", r"sk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_-]{20,}", ("sk-",)),
     _p("google_api_key", r"AIza[0-9A-Za-z_-]{35}", ("aiza",)),
     _p("sendgrid_key", r"SG\.[\w-]{16,}\.[\w-]{16,}", ("sg.",)),
@@ -132,7 +136,7 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p("braintree_token", r"access_token\$(?:production|sandbox)\$[\w$]{20,}", ("access_token$",)),
     _p(
         "private_key",
-        r"(?i)-{3,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}"
+        r"(?i)(?<!-)-{3,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}"
         r"(?s:.*?-{3,}\s*END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}|.*\Z)",
         ("begin",),
     ),
@@ -193,7 +197,11 @@ PATTERNS: tuple[_Pattern, ...] = (
         ("secret", "key", "token"),
         _looks_secret,
     ),
-    _p("url_credentials", r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<v>[^\s/@]+)@", ("://",)),
+    _p(
+        "url_credentials",
+        r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<v>[^\s/@]+)@",
+        ("://",),
+    ),
 )
 
 
@@ -204,12 +212,18 @@ _LABEL_START = re.compile(_PASSWORD_LABEL)
 
 
 def _matches(pattern: _Pattern, text: str, labels: list[int]) -> Iterator[re.Match[str]]:
+    """Like ``finditer``, tried only at password labels: a label inside the previous match is
+    part of its value ("pass=pass=pass=..."), and matching again there would be quadratic."""
     if not pattern.at_label:
         yield from pattern.regex.finditer(text)
         return
+    reached = 0
     for position in labels:
+        if position < reached:
+            continue
         match = pattern.regex.match(text, position)
         if match is not None:
+            reached = match.end()
             yield match
 
 
