@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 # Any HTML entity, JSON \uXXXX escape or run of URL escapes can sit between groups: a written
 # digit among them ("&#52;") is too contrived to matter, a missed separator leaks a card.
@@ -28,6 +29,9 @@ _LISTED_GAP = rf"(?>{_ATOM}|[^\w\n])"
 _LISTED_RUN = re.compile(rf"[0-9]+(?:{_LISTED_GAP}{{1,16}}[0-9]+)*")
 # Splits a run into digit groups and gaps; gaps go first because "%20" and "&#160;" hold digits.
 _PIECE = re.compile(rf"(?P<gap>{_LISTED_GAP}+)|(?P<digits>[0-9]+)")
+# Gaps that end a line or a cell: a number split across them is a table, not one card.
+_WEAK_GAP = re.compile(r"[\n,|<&%\\]")
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IP = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
 _IP_LIST = re.compile(rf"{_IP}(?:(?:,\s*|\s+){_IP})*")
@@ -44,12 +48,34 @@ class Run:
     gaps: list[str]  # separator text after each group but the last
     ends: list[int] = field(init=False)
     group_of: list[int] = field(init=False)  # group index of each digit
+    weak: list[bool] = field(init=False)  # each gap ends a line or a cell
+    same_until: list[int] = field(init=False)  # first later gap unlike this one, or weak
+    _luhn: tuple[list[int], list[int]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.ends = [*self.starts[1:], len(self.digits)]
         self.group_of = []
         for index, (start, end) in enumerate(zip(self.starts, self.ends, strict=True)):
             self.group_of.extend([index] * (end - start))
+        self.weak = [_WEAK_GAP.search(gap) is not None for gap in self.gaps]
+        self.same_until = list(range(1, len(self.gaps) + 1))
+        for index in range(len(self.gaps) - 2, -1, -1):
+            if self.gaps[index] == self.gaps[index + 1] and not self.weak[index + 1]:
+                self.same_until[index] = self.same_until[index + 1]
+        values = [ord(char) - 48 for char in self.digits]
+        even = [v if i % 2 == 0 else _DOUBLED[v] for i, v in enumerate(values)]
+        odd = [_DOUBLED[v] if i % 2 == 0 else v for i, v in enumerate(values)]
+        self._luhn = (list(accumulate(even, initial=0)), list(accumulate(odd, initial=0)))
+
+    def luhn(self, start: int, end: int) -> bool:
+        """Luhn check of ``digits[start:end]`` in O(1), from prefix sums: the rightmost digit
+        counts plain, so which table applies depends on the parity of ``end``."""
+        table = self._luhn[(end - 1) % 2]
+        return (table[end] - table[start]) % 10 == 0
+
+    def uniform(self, first: int, last: int) -> bool:
+        """Groups ``first``..``last`` are joined by one separator that is not weak."""
+        return last == first or (not self.weak[first] and self.same_until[first] >= last)
 
     def position(self, index: int) -> int:
         """View offset of digit ``index`` (a group's digits are contiguous in the view)."""

@@ -17,7 +17,6 @@ from triage.redaction.base import CVV, EXPIRY, PAN, Finding
 from triage.redaction.card_runs import Run, runs
 from triage.redaction.normalize import View, luhn_ok
 
-_WEAK_GAP = re.compile(r"[\n,|<&%\\]")
 CARD_WORDS = (
     *("card", "karte", "tarjeta", "carte", "cart[aã]o", r"carta\b", "kaart", r"\bkort"),
     *(r"\bkarta", "visa", r"master\s?card", r"\bamex\b", "american express", "discover"),
@@ -113,42 +112,43 @@ def _windows(run: Run) -> Iterator[tuple[int, int, bool]]:
                 yield start, end, False
 
 
-def _stands_apart(run: Run, start: int, end: int, inner: set[str]) -> bool:
-    """The window begins or ends where the run does, or where the separator changes.
+def _stands_apart(run: Run, first: int, last: int) -> bool:
+    """Groups ``first``..``last`` begin or end where the run does, or where the separator
+    changes.
 
     In a long list of numbers ("5120 4450 3980 6210 5530") a window in the middle is
     separated from its neighbours exactly as its own groups are: that is a list, not a card.
     """
-    first = run.first_group(start)
-    last = run.last_group(end)
-    before = run.gaps[first - 1] if first > 0 else None
-    after = run.gaps[last] if last < len(run.gaps) else None
-    return before is None or after is None or before not in inner or after not in inner
+    if first == 0 or last == len(run.gaps) or first == last:
+        return True
+    inner = run.gaps[first]
+    return run.gaps[first - 1] != inner or run.gaps[last] != inner
 
 
 def _accept(run: Run, start: int, end: int, aligned: bool, context: bool) -> bool:
-    digits = run.digits[start:end]
+    if end - start == 12 and not context:
+        # Without card words, a 12-digit number is an account or order id.
+        return False
     if not aligned:
         group = run.group_of[end]
-        group_end = run.ends[group]
-        inside_one_group = group == run.first_group(start)
-        if not inside_one_group and len(run.digits) > _SHORT_RUN:
+        if group != run.first_group(start) and len(run.digits) > _SHORT_RUN:
             return False
-        leftover = run.digits[end:group_end]
-        return luhn_ok(digits) and (context or bool(_MMYY.fullmatch(leftover)))
-    luhn = luhn_ok(digits)
+        leftover = run.digits[end : run.ends[group]]
+        return run.luhn(start, end) and (context or bool(_MMYY.fullmatch(leftover)))
     if len(run.digits) <= _SHORT_RUN:
+        luhn = run.luhn(start, end)
         if luhn and not context and _part_of_one_number(run, start, end):
             return False
         return luhn or context
     # Long runs are tables, lists and logs: a card there is written consistently, or fills
     # whole lines (a number split across lines, between other lines of digits).
     first, last = run.first_group(start), run.last_group(end)
-    inner = set(run.gaps[first:last])
-    if len(inner) > 1 or any(_WEAK_GAP.search(gap) for gap in inner):
-        return luhn and _whole_lines(run, first, last)
-    apart = _stands_apart(run, start, end, inner)
-    return (luhn and (apart or context)) or (apart and context)
+    if not run.uniform(first, last):
+        return _whole_lines(run, first, last) and run.luhn(start, end)
+    apart = _stands_apart(run, first, last)
+    if apart and context:
+        return True
+    return (apart or context) and run.luhn(start, end)
 
 
 def _part_of_one_number(run: Run, start: int, end: int) -> bool:
@@ -202,8 +202,8 @@ def _glued_pairs(run: Run) -> list[tuple[int, int, bool]]:
 def _whole_lines(run: Run, first: int, last: int) -> bool:
     """Groups ``first``..``last`` begin and end at the run's edges or at weak gaps; at the end
     an expiry and CVV may follow ("... 4772 02 09/28 123")."""
-    starts_line = first == 0 or bool(_WEAK_GAP.search(run.gaps[first - 1]))
-    ends_line = last == len(run.gaps) or bool(_WEAK_GAP.search(run.gaps[last]))
+    starts_line = first == 0 or run.weak[first - 1]
+    ends_line = last == len(run.gaps) or run.weak[last]
     tail = len(run.digits) - run.ends[last] <= _EXPIRY_AND_CVV
     return starts_line and (ends_line or tail)
 
@@ -213,7 +213,7 @@ def _run_findings(run: Run, context: _Context) -> list[Finding]:
     for start, end, aligned in _windows(run):
         near = context.near(run.position(start), run.position(end - 1))
         if _accept(run, start, end, aligned, near):
-            accepted.append((start, end, luhn_ok(run.digits[start:end])))
+            accepted.append((start, end, run.luhn(start, end)))
     accepted += _glued_pairs(run)
     valid = [w for w in accepted if w[2]]
     # A Luhn-valid PAN explains the run; Luhn-failing windows over it would only blur last4.
