@@ -24,8 +24,8 @@ _ATOM = (
 _RUN = re.compile(rf"[0-9]+(?:(?:(?>{_ATOM}){{1,8}}|,)[0-9]+)*")
 # With card words in the text, groups may also be listed ("[4539, 5787, 6362, 1486]"), spread
 # out ("4539          5787") or joined by any other symbol, punctuation or space ("4539*5787",
-# "(4539) (5787)", "4539\u2044 5787").
-_LISTED_GAP = rf"(?>{_ATOM}|[^\w\n])"
+# "(4539) (5787)", "4539\u2044 5787"), including the Japanese long-vowel mark used as a dash.
+_LISTED_GAP = rf"(?>{_ATOM}|[^\w\n]|[\u30fc\uff70])"
 _LISTED_RUN = re.compile(rf"[0-9]+(?:{_LISTED_GAP}{{1,16}}[0-9]+)*")
 # Splits a run into digit groups and gaps; gaps go first because "%20" and "&#160;" hold digits.
 _PIECE = re.compile(rf"(?P<gap>{_LISTED_GAP}+)|(?P<digits>[0-9]+)")
