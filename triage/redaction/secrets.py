@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from triage.redaction.base import SECRET, Finding
 from triage.redaction.normalize import View
+from triage.redaction.passwords import COMPOUND, password_sentences, reads_as_password
 
 # A value runs to whitespace, a quote or a delimiter; "&" ends it only before "name=" (URLs).
 _VALUE_END = r"(?:[^\s\"',;&<>()\[\]{}]|&(?!\w+=))"
@@ -89,7 +90,7 @@ _SAYS = (
 _PASSWORD_TRIGGERS = (
     "pass", "pwd", "pw", "kennwort", "contrase", "clave", "pin", "senha", "пароль", "parola",
     "hasło", "haslo", "wachtwoord", "senord", "salasana", "heslo", "jelsz", "şifre", "sifre",
-    "パスワード", "密码", "密碼", "비밀번호", "كلمة", "סיסמה", "पासवर्ड",
+    "パスワード", "密码", "密碼", "비밀번호", "كلمة", "סיסמה", "पासवर्ड", "geheimzahl",
 )  # fmt: skip
 PATTERNS: tuple[_Pattern, ...] = (
     _p("stripe_key", r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}", ("sk_", "rk_")),
@@ -171,24 +172,24 @@ PATTERNS: tuple[_Pattern, ...] = (
         "password_bare",
         rf"(?<![\w/]){_STRONG_PASSWORD_LABEL}(?:\s*{_SAYS})?\s+(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
-        _looks_secret,
+        reads_as_password,
         at_label=True,
     ),
     _p(
         "password_sentence",
         rf"{_PASSWORD_LABEL}\s+{_SAYS}\s*[\"']?(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
-        _looks_secret,
+        reads_as_password,
         at_label=True,
     ),
     _p(
         # "the password for the dashboard is X", "contraseña del panel es X": a few words
         # between the label and the verb.
         "password_phrase",
-        rf"{_STRONG_PASSWORD_LABEL}(?:\s+[^\s:=]{{1,24}}){{1,6}}?(?:\s+{_SAYS}|\s*[:=])\s*[\"']?"
+        rf"{_STRONG_PASSWORD_LABEL}(?!{COMPOUND})(?:\s+[^\s:=]{{1,24}}){{1,6}}?(?:\s+{_SAYS}|\s*[:=])\s*[\"']?"
         rf"(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
-        _looks_secret,
+        reads_as_password,
         at_label=True,
     ),
     _p(
@@ -252,4 +253,6 @@ class SecretRecognizer:
             for pattern in PATTERNS:
                 if not present.isdisjoint(pattern.triggers):
                     found.extend(_findings(pattern, view.text, labels))
+            if not present.isdisjoint(_PASSWORD_TRIGGERS):
+                found.extend(password_sentences(view.text))
         return found
