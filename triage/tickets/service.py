@@ -1,77 +1,101 @@
-"""Ingest a redacted ticket event: store it exactly once, classify it, decide its route.
+"""Store a redacted ticket event exactly once: the delivery (the idempotency lock), the ticket
+and its comments. Deciding what happens next is the ingest flow's job (`triage.flows`).
 
-Callers pass events that already went through webhooks.events.redact_event; nothing here ever
-sees raw text. The caller owns the transaction.
+Callers pass events that already went through `flows.redact`; nothing here ever sees raw text.
+The caller owns the transaction.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
-from triage import metrics
-from triage.classify import data as classify_data
-from triage.classify import registry
-from triage.classify.model import Prediction
-from triage.config import Settings
-from triage.db import insert_ignore_id, insert_row, update_row, utcnow
-from triage.ops import shadow
-from triage.routing import policy, rules
-from triage.routing import service as routing
-from triage.tickets.models import Comment, Delivery, Ticket
-from triage.webhooks.events import TicketEvent
+from triage.db.engine import utcnow
+from triage.db.statements import (
+    insert_ignore_id,
+    insert_ignore_many,
+    insert_row,
+    update_row,
+    update_rows,
+)
+from triage.tickets.models import Comment, Delivery, Ticket, TicketEvent, TicketStatus
 
 
 @dataclass(frozen=True)
-class IngestResult:
-    ticket_id: int
+class Stored:
+    """What storing one event did: its ticket (None only for an unlinked duplicate), whether the
+    delivery was seen before, and whether this event created the ticket."""
+
+    ticket: Ticket | None
     duplicate: bool
-    category: str | None
-    confidence: float | None
-    route: str | None
-    decided: bool = False  # this delivery classified and routed a new ticket
+    created: bool = False
 
 
-def count(source: str, result: IngestResult) -> None:
-    """Metrics for an ingest, once its transaction has committed: an attempt that was rolled
-    back and written again (a lost race, a failed batch) must not count twice."""
-    metrics.DELIVERIES.labels(source, "duplicate" if result.duplicate else "accepted").inc()
-    if result.decided:
-        metrics.TICKETS.labels(source, result.category or "none", result.route or "none").inc()
+DELIVERY_KEY = ["source", "delivery_id"]
+TICKET_KEY = ["source", "external_id"]
 
 
-@lru_cache(maxsize=4)
-def _routes(labels_dir: Path) -> rules.Routes:
-    return rules.load_routes(labels_dir)
+def store(session: Session, event: TicketEvent) -> Stored:
+    """Store the event once; a redelivery returns the ticket its first delivery stored.
+
+    Core statements with cached compiled forms and RETURNING: no ORM objects or flushes on the
+    path every webhook takes. The delivery row goes in first: it is the idempotency lock.
+    """
+    delivery_id = insert_ignore_id(session, Delivery, _delivery_values(event), DELIVERY_KEY)
+    if delivery_id is None:
+        return Stored(delivered_ticket(session, event), duplicate=True)
+    return attach(session, event, delivery_id)
 
 
-def ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestResult:
-    # Core statements with cached compiled forms and RETURNING: no ORM objects or flushes on
-    # the path every webhook takes. The delivery row goes in first: it is the idempotency lock.
-    delivery = {
+def attach(session: Session, event: TicketEvent, delivery_id: int) -> Stored:
+    """Store a claimed delivery's event on its ticket, creating the ticket if it is new."""
+    ticket, created = _upsert_ticket(session, event)
+    if event.kind == "comment" and event.comment:
+        _add_comment(session, ticket, event)
+    update_row(session, Delivery, delivery_id, {"ticket_id": ticket.id})
+    return Stored(ticket, duplicate=False, created=created)
+
+
+def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | None]:
+    """`store`'s idempotency lock for many events in one statement: each event's new delivery
+    row id, or None where the delivery was seen before. Events must have distinct keys."""
+    rows = insert_ignore_many(
+        session,
+        Delivery,
+        [_delivery_values(e) for e in events],
+        DELIVERY_KEY,
+        ("id", *DELIVERY_KEY),
+    )
+    claimed = {(row.source, row.delivery_id): int(row.id) for row in rows}
+    return [claimed.get((e.source, e.delivery_id)) for e in events]
+
+
+def create_tickets(session: Session, values: list[dict[str, Any]]) -> list[Ticket | None]:
+    """Insert new tickets (rows from `new_ticket_values`, possibly with their decided state) in
+    one statement; each as a detached copy of its row, or None where the ticket exists."""
+    rows = insert_ignore_many(session, Ticket, values, TICKET_KEY, ("id", *TICKET_KEY))
+    ids = {(row.source, row.external_id): int(row.id) for row in rows}
+    created = [ids.get((v["source"], v["external_id"])) for v in values]
+    return [None if i is None else Ticket(id=i, **v) for i, v in zip(created, values, strict=True)]
+
+
+def link_deliveries(session: Session, links: list[tuple[int, int]]) -> None:
+    """Point each (delivery row id, ticket id) delivery at its ticket, in one executemany."""
+    update_rows(session, Delivery, [{"row_id": d, "ticket_id": t} for d, t in links])
+
+
+def _delivery_values(event: TicketEvent) -> dict[str, Any]:
+    return {
         "source": event.source,
         "delivery_id": event.delivery_id,
         "event_type": event.kind,
         "received_at": utcnow(),
     }
-    delivery_id = insert_ignore_id(session, Delivery, delivery, ["source", "delivery_id"])
-    if delivery_id is None:
-        return _result(_delivered_ticket(session, event), duplicate=True)
-    ticket, created = _upsert_ticket(session, event)
-    if event.kind == "comment" and event.comment:
-        _add_comment(session, ticket, event)
-    if created:
-        _decide(session, ticket, settings)
-    update_row(session, Delivery, delivery_id, {"ticket_id": ticket.id})
-    return _result(ticket, duplicate=False, decided=created)
 
 
-def _delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
+def delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
     query = select(Delivery.ticket_id).where(
         Delivery.source == event.source, Delivery.delivery_id == event.delivery_id
     )
@@ -79,17 +103,8 @@ def _delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
-def _result(ticket: Ticket | None, duplicate: bool, decided: bool = False) -> IngestResult:
-    if ticket is None or ticket.id is None:
-        # A duplicate of a delivery whose ticket was never linked cannot happen inside one
-        # transaction; report it as a duplicate without a ticket rather than guessing.
-        return IngestResult(0, duplicate, None, None, None)
-    return IngestResult(
-        ticket.id, duplicate, ticket.category, ticket.confidence, ticket.route, decided
-    )
-
-
-def _ticket_values(event: TicketEvent) -> dict[str, Any]:
+def new_ticket_values(event: TicketEvent) -> dict[str, Any]:
+    """The row a new ticket starts as, before any decision."""
     now = utcnow()
     return {
         "source": event.source,
@@ -101,7 +116,7 @@ def _ticket_values(event: TicketEvent) -> dict[str, Any]:
         "requester_id": event.requester_id,
         "organization_id": event.organization_id,
         "tags": list(event.tags),
-        "status": "new",
+        "status": TicketStatus.NEW,
         "external_updated_at": event.updated_at,
         "redaction_summary": event.summary,
         "created_at": now,
@@ -111,8 +126,8 @@ def _ticket_values(event: TicketEvent) -> dict[str, Any]:
 
 def _upsert_ticket(session: Session, event: TicketEvent) -> tuple[Ticket, bool]:
     """The ticket and whether this event created it; a new one is a detached copy of the row."""
-    values = _ticket_values(event)
-    ticket_id = insert_ignore_id(session, Ticket, values, ["source", "external_id"])
+    values = new_ticket_values(event)
+    ticket_id = insert_ignore_id(session, Ticket, values, TICKET_KEY)
     if ticket_id is not None:
         return Ticket(id=ticket_id, **values), True
     ticket = session.exec(
@@ -144,19 +159,3 @@ def _add_comment(session: Session, ticket: Ticket, event: TicketEvent) -> None:
         "created_at": utcnow(),
     }
     insert_row(session, Comment, values)
-
-
-def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
-    routes = _routes(settings.labels_dir)
-    model = registry.active_model(session)
-    text = classify_data.ticket_text(ticket.subject, ticket.body)
-    prediction: Prediction | None = None
-    if model is None:
-        decision = policy.review_without_model(routes)
-    else:
-        started = time.perf_counter()
-        prediction = model.predict(text)
-        metrics.CLASSIFY_LATENCY.observe(time.perf_counter() - started)
-        decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
-    routing.apply_decision(session, ticket, decision)
-    shadow.record(session, ticket, text, prediction)  # ops (issue 8): never changes the route

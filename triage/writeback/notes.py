@@ -5,8 +5,7 @@ A marker is written in the same request as the note, so "marker present" means "
 
 from __future__ import annotations
 
-from triage.review.models import Reply
-from triage.tickets.models import Decision
+from triage.tickets.models import Decision, Reply
 
 NOTE_TAG_PREFIX = "triage_note_"
 REPLY_TAG_PREFIX = "triage_reply_"
