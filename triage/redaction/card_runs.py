@@ -1,12 +1,15 @@
 """Runs of digits as people write card numbers: groups joined by short separators.
 
 Separators are spaces, dashes, dots, slashes, tabs, quotes, line breaks with quote markers,
-HTML tags and entities, URL and JSON escapes. IPv4 addresses (and lists of them) are not runs.
+HTML tags and entities, URL and JSON escapes; with card words in the text, any symbol too.
+IPv4 addresses (and lists of them) are not runs. ``Cover`` and ``clusters`` are the scanner's
+bookkeeping of the windows it accepts, each linear in their number.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -120,3 +123,37 @@ def runs(text: str, *, listed: bool) -> Iterator[Run]:
 
 def _digit_count(text: str) -> int:
     return sum(map(text.count, "0123456789"))
+
+
+class Cover:
+    """The union of some windows, as sorted disjoint intervals, asked about overlaps."""
+
+    def __init__(self, windows: list[tuple[int, int, bool]]) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for start, end, _ in sorted(windows):
+            if self._ends and start <= self._ends[-1]:
+                self._ends[-1] = max(self._ends[-1], end)
+            else:
+                self._starts.append(start)
+                self._ends.append(end)
+
+    def overlaps(self, window: tuple[int, int, bool]) -> bool:
+        index = bisect_right(self._starts, window[0]) - 1
+        if index >= 0 and self._ends[index] > window[0]:
+            return True
+        return index + 1 < len(self._starts) and self._starts[index + 1] < window[1]
+
+
+def clusters(windows: list[tuple[int, int, bool]]) -> list[list[tuple[int, int, bool]]]:
+    """Windows grouped where they overlap, in one pass over them sorted."""
+    clusters: list[list[tuple[int, int, bool]]] = []
+    reach = -1
+    for window in sorted(windows):
+        if clusters and window[0] < reach:
+            clusters[-1].append(window)
+            reach = max(reach, window[1])
+        else:
+            clusters.append([window])
+            reach = window[1]
+    return clusters

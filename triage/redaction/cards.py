@@ -9,12 +9,12 @@ Luhn-failing window only counts with card words nearby, so that order ids surviv
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cache
 
 from triage.redaction.base import CVV, EXPIRY, PAN, Finding
-from triage.redaction.card_runs import Run, runs
+from triage.redaction.card_runs import Cover, Run, clusters, runs
 from triage.redaction.normalize import View, digits_only_runs, luhn_ok
 
 CARD_WORDS = (
@@ -217,42 +217,9 @@ def _run_findings(run: Run, context: _Context) -> list[Finding]:
     accepted += _glued_pairs(run)
     valid = [w for w in accepted if w[2]]
     # A Luhn-valid PAN explains the run; Luhn-failing windows over it would only blur last4.
-    cover = _Cover(valid)
+    cover = Cover(valid)
     kept = valid + [w for w in accepted if not w[2] and not cover.overlaps(w)]
-    return [_to_finding(run, cluster) for cluster in _clusters(kept)]
-
-
-class _Cover:
-    """The union of some windows, as sorted disjoint intervals, asked about overlaps."""
-
-    def __init__(self, windows: list[tuple[int, int, bool]]) -> None:
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        for start, end, _ in sorted(windows):
-            if self._ends and start <= self._ends[-1]:
-                self._ends[-1] = max(self._ends[-1], end)
-            else:
-                self._starts.append(start)
-                self._ends.append(end)
-
-    def overlaps(self, window: tuple[int, int, bool]) -> bool:
-        index = bisect_right(self._starts, window[0]) - 1
-        if index >= 0 and self._ends[index] > window[0]:
-            return True
-        return index + 1 < len(self._starts) and self._starts[index + 1] < window[1]
-
-
-def _clusters(windows: list[tuple[int, int, bool]]) -> list[list[tuple[int, int, bool]]]:
-    clusters: list[list[tuple[int, int, bool]]] = []
-    reach = -1
-    for window in sorted(windows):
-        if clusters and window[0] < reach:
-            clusters[-1].append(window)
-            reach = max(reach, window[1])
-        else:
-            clusters.append([window])
-            reach = window[1]
-    return clusters
+    return [_to_finding(run, cluster) for cluster in clusters(kept)]
 
 
 def _to_finding(run: Run, cluster: list[tuple[int, int, bool]]) -> Finding:
