@@ -94,7 +94,7 @@ FAMILIES: dict[str, Callable[[int, random.Random], str]] = {
     "zero_width_digits": _zero_width,
     "arabic_digits": _script_digits(0x0660),
     "devanagari_digits": _script_digits(0x0966),
-    "settlement_csv_56k": _settlement_csv,
+    "settlement_csv": _settlement_csv,
     "card_list": _card_list,
     "groups_no_context": _group_list,
     "groups_card_context": lambda size, rng: "card " + _group_list(size - 5, rng),
