@@ -11,6 +11,7 @@ import typer
 from triage import devtools
 from triage.classify import commands as classify_commands
 from triage.jobs import commands as jobs_commands
+from triage.llm import commands as llm_commands
 from triage.ops import commands as ops_commands
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ app.add_typer(users_app, name="users")
 app.command("worker")(jobs_commands.worker)
 app.add_typer(jobs_commands.jobs_app, name="jobs")
 app.command("train")(classify_commands.train)
-app.command("eval")(classify_commands.eval)
+app.command("eval")(llm_commands.eval)
 app.command("classify")(classify_commands.classify)
 app.command("promote")(classify_commands.promote)
 app.command("rollback")(classify_commands.rollback)
