@@ -25,6 +25,8 @@ def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
     which json rejects anyway). Strings are removed, then each round deletes the innermost
     pairs: at most `limit` passes of C-speed replaces, whatever the body holds."""
     brackets = _STRING.sub(b"", body).translate(_AS_SQUARE, _NOT_BRACKET)
+    if b"[" * (limit + 1) in brackets:  # the usual attack, found in one scan
+        return True
     for _ in range(limit):
         shorter = brackets.replace(b"[]", b"")
         if len(shorter) == len(brackets):
