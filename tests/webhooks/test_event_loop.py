@@ -96,6 +96,6 @@ def test_zendesk_body_is_redacted_off_the_event_loop(settings: Settings) -> None
 
 
 def test_servicenow_body_is_redacted_off_the_event_loop(settings: Settings) -> None:
-    payload = signing.servicenow_record("9101abcdef", "hostile", f"{MARKER} {HOSTILE}")
+    payload = signing.servicenow_record("9101abcdef" + "0" * 22, "hostile", f"{MARKER} {HOSTILE}")
     body = signing.dumps(payload)
     _check_loop_free("/webhooks/servicenow", body, signing.servicenow_headers(body))
