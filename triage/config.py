@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     worker_busy_pause_seconds: float = 5.0
     # `serve` on SQLite checkpoints the WAL from a thread this often; 0 leaves it to commits.
     sqlite_checkpoint_seconds: float = 1.0
+
+    # Incidents: spike detection (see triage/incidents/detection.py for the test).
+    incident_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    incident_alpha: float = Field(default=0.01, gt=0, lt=1)  # false alarms per day, at most
+    incident_min_merchants: int = Field(default=5, ge=1)
+    incident_floor_per_hour: float = Field(default=2.0, gt=0)
+    incident_baseline_weeks: int = Field(default=4, ge=1, le=52)
+    incident_webhook_url: str | None = None
+    incident_webhook_secret: SecretStr | None = None
+    incident_servicenow_field: str | None = None
 
     # Analyst UI and API.
     session_secret: SecretStr | None = None
