@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     job_backoff_base_seconds: float = 2.0
     job_backoff_max_seconds: float = 600.0
     job_poll_seconds: float = 0.5
+    # Periodic passes of each worker (spike detection queues its jobs from one).
+    job_periodic_seconds: float = Field(default=20.0, gt=0)
     # While this process is serving requests, its embedded worker runs one job per pause.
     worker_busy_pause_seconds: float = 5.0
     # `serve` on SQLite checkpoints the WAL from a thread this often; 0 leaves it to commits.
@@ -80,7 +82,7 @@ class Settings(BaseSettings):
 
     # Incidents: spike detection (see triage/incidents/detection.py for the test).
     incident_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    incident_alpha: float = Field(default=0.01, gt=0, lt=1)  # false alarms per day, at most
+    incident_alpha: float = Field(default=0.05, gt=0, lt=1)  # false alarms per day, at most
     incident_min_merchants: int = Field(default=5, ge=1)
     incident_floor_per_hour: float = Field(default=2.0, gt=0)
     incident_baseline_weeks: int = Field(default=4, ge=1, le=52)

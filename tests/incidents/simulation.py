@@ -128,7 +128,7 @@ class Replay:
         findings = detection.find_spikes(now, window, history, self._since, self.rules)
         spikes = [f for f in findings if f.verdict.spike]
         if spikes:
-            best = min(spikes, key=lambda f: f.verdict.p_value)
+            best = min(spikes, key=lambda f: (f.cluster is not None, f.verdict.p_value))
             v = best.verdict
             self.opened.append(Opened(category, best.cluster, now, v.observed, v.expected))
             self._open_until[category] = now + self.quiet_after

@@ -6,6 +6,8 @@ import math
 import random
 from datetime import timedelta
 
+import pytest
+
 from tests.incidents import simulation
 from tests.incidents.simulation import START, Replay
 from triage.incidents import detection
@@ -42,7 +44,8 @@ def test_empty_database_uses_the_floor_and_history_raises_it() -> None:
     floor = RULES.floor_per_hour * RULES.window_minutes / 60
     assert detection.expected_count([None] * 4, None, RULES) == floor
     busy = detection.expected_count([40, 30, None, None], None, RULES)
-    assert busy == 20 * RULES.window_minutes / 60  # the busiest week's hourly rate
+    per_hour = (70 + math.sqrt(70) + 1) / 4  # a standard error above the mean of two weeks
+    assert math.isclose(busy, per_hour * RULES.window_minutes / 60)
     assert detection.expected_count([None] * 4, 10.0, RULES) == 10 * RULES.window_minutes / 60
 
 
@@ -81,8 +84,9 @@ def test_title_terms_are_the_common_words_of_the_texts() -> None:
     assert detection.title_terms(texts, limit=2) == ["2026-12-04", "settlement"]
 
 
-def test_a_burst_after_two_quiet_weeks_opens_one_incident_within_five_minutes() -> None:
-    rng = random.Random(7)
+@pytest.mark.parametrize("seed", [7, 8, 9, 10, 11])
+def test_a_burst_after_two_quiet_weeks_opens_one_incident_within_five_minutes(seed: int) -> None:
+    rng = random.Random(seed)
     stream = _quiet_weeks(rng, 14.5)
     begins = START + timedelta(days=14, hours=10, minutes=7)  # a Monday morning
     stream += simulation.burst(rng, "settlement_delay", begins, 60, 40, 20)

@@ -31,6 +31,7 @@ MODEL_MODULES = (
     "triage.llm.models",
     "triage.auth.models",
     "triage.audit.models",
+    "triage.incidents.models",
 )
 
 

@@ -9,12 +9,15 @@ trailing hours' before the window (while there is no week of history yet: the bu
 the last day), and a fixed floor (so an empty database works). The p-value is the one-sided exact
 Poisson tail P(N >= n | mu); an incident opens when
 
-    p <= alpha / m,   m = units per day x windows per day
+    p <= alpha / m,   m = units per day x windows per day x 2
 
-(Bonferroni over every category and cluster that can be tested and every minute a window can
-start at), and the window holds at least `min_merchants` distinct merchants. If mu is not below
-the true rate, the expected number of false alarms per day is then at most alpha: with the
-default alpha = 0.01, at most one false alarm in a hundred days across all categories.
+(Bonferroni over every category and cluster that can be tested, every minute a window can start
+at, and two window lengths: a category is also tested over the last third of its window, which
+sees a fast burst sooner), and the window holds at least `min_merchants` distinct merchants.
+If mu is not below the true rate, the expected number of false alarms per day is then at most
+alpha: with the default alpha = 0.05, at most one false alarm in twenty days across all
+categories (a loose bound: windows a minute apart overlap, and Bonferroni counts each as a
+separate test).
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from datetime import datetime, timedelta
 WEEK = timedelta(days=7)
 MAX_TEXT = 4_000  # characters of a ticket looked at for its signature: linear and bounded
 MAX_SALIENT = 8
+MAX_CLUSTERS = 3  # clusters tested per category and window: the busiest, by merchants
 MINUTES_PER_DAY = 24 * 60
+WINDOW_LENGTHS = 2  # each category is tested over its window and over a third of it
 RECENT_DAY_HOURS = 24
 
 # Salient tokens: what makes two tickets "the same problem". Error and reason codes (R03, E1234,
@@ -87,12 +92,12 @@ class Rules:
     """The detection settings (TRIAGE_INCIDENT_*), as the pure functions need them."""
 
     window_minutes: int = 15
-    alpha: float = 0.01
+    alpha: float = 0.05
     min_merchants: int = 5
     floor_per_hour: float = 2.0
     baseline_weeks: int = 4
     trailing_hours: int = 6
-    units_per_day: int = 12 * (1 + MAX_SALIENT)  # categories x (category + its clusters)
+    units_per_day: int = 12 * (1 + MAX_CLUSTERS)  # categories x (category + its clusters)
     per_merchant_cap: int = 2
     # A cluster's rate is never taken below this share of its category's: a token nobody wrote
     # last week (today's date) is new, not rare.
@@ -100,10 +105,15 @@ class Rules:
     duplicate_burst: int = 5  # tickets from one merchant in one window: a duplicate burst
 
     @property
+    def short_window_minutes(self) -> float:
+        return max(1.0, self.window_minutes / 3)
+
+    @property
     def level(self) -> float:
         """The per-test significance after the Bonferroni correction."""
-        windows_per_day = MINUTES_PER_DAY / 1  # a window may start at any minute
-        return self.alpha / (self.units_per_day * windows_per_day)
+        windows_per_day = MINUTES_PER_DAY  # a window may start at any minute
+        tests_per_unit = windows_per_day * WINDOW_LENGTHS
+        return self.alpha / (self.units_per_day * tests_per_unit)
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,7 @@ class Arrival:
     at: datetime
     merchant: str
     tokens: tuple[str, ...] = ()
+    ticket_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,22 +144,27 @@ def baseline_spans(now: datetime, weeks: int) -> list[tuple[datetime, datetime]]
 
 
 def expected_count(
-    past_counts: Sequence[int | None], recent_per_hour: float | None, rules: Rules
+    past_counts: Sequence[int | None],
+    recent_per_hour: float | None,
+    rules: Rules,
+    minutes: float | None = None,
 ) -> float:
-    """Mean arrivals in one window under the null.
+    """Mean arrivals in a window of `minutes` (the rules' window by default) under the null.
 
     `past_counts`: each past week's two-hour count, None for a week before any history.
-    `recent_per_hour`: the recent rate (see `_recent`), None without that history. A rate below
-    the truth is what makes false alarms, so the largest estimate wins: the busiest past week,
-    the smoothed weekly mean, the recent rate, or the floor.
+    `recent_per_hour`: the recent rate (see `_recent`), None without that history. The largest
+    estimate wins: the weekly rate, the recent rate, or the floor.
     """
     per_hour = rules.floor_per_hour
     weeks = [c for c in past_counts if c is not None]
     if weeks:
-        per_hour = max(per_hour, max(weeks) / 2.0, (sum(weeks) + 1) / (2.0 * len(weeks)))
+        # One standard error above the weekly mean: a few weeks of counts are noisy, and a
+        # rate below the truth is what makes false alarms.
+        total = sum(weeks)
+        per_hour = max(per_hour, (total + math.sqrt(total) + 1) / (2.0 * len(weeks)))
     if recent_per_hour is not None:
         per_hour = max(per_hour, recent_per_hour)
-    return per_hour * rules.window_minutes / 60.0
+    return per_hour * (minutes or rules.window_minutes) / 60.0
 
 
 def poisson_tail(n: int, mu: float) -> float:
@@ -189,16 +205,16 @@ def evaluate(arrivals: Sequence[Arrival], expected: float, rules: Rules) -> Verd
 
 
 def clusters(arrivals: Sequence[Arrival], rules: Rules) -> dict[str, list[Arrival]]:
-    """Arrivals grouped by each salient token seen from at least `min_merchants` merchants."""
+    """Arrivals grouped by salient token: the MAX_CLUSTERS tokens seen from the most merchants,
+    each from at least `min_merchants`."""
     by_token: dict[str, list[Arrival]] = {}
     for arrival in arrivals:
         for token in arrival.tokens:
             by_token.setdefault(token, []).append(arrival)
-    return {
-        token: group
-        for token, group in by_token.items()
-        if len({a.merchant for a in group}) >= rules.min_merchants
-    }
+    merchants = {token: len({a.merchant for a in group}) for token, group in by_token.items()}
+    wide = [t for t, n in merchants.items() if n >= rules.min_merchants]
+    busiest = sorted(wide, key=lambda t: (-merchants[t], t))[:MAX_CLUSTERS]
+    return {token: by_token[token] for token in busiest}
 
 
 @dataclass(frozen=True)
@@ -256,6 +272,12 @@ def find_spikes(
     weeks, recent = _past(history, now, since, rules)
     category_expected = expected_count(weeks, recent, rules)
     findings = [Finding(None, evaluate(window, category_expected, rules), tuple(window))]
+    # The short window sees a fast burst minutes before the long one has counted enough of it;
+    # its finding carries the long window's arrivals, which the incident links.
+    short = rules.short_window_minutes
+    recent_arrivals = [a for a in window if a.at > now - timedelta(minutes=short)]
+    short_expected = expected_count(weeks, recent, rules, short)
+    findings.append(Finding(None, evaluate(recent_arrivals, short_expected, rules), tuple(window)))
     for token, group in sorted(clusters(window, rules).items()):
         past = [a for a in history if token in a.tokens]
         weeks, recent = _past(past, now, since, rules)

@@ -13,6 +13,10 @@ from triage.jobs.models import Job, TaskKind
 Handler = Callable[[Session, Job], dict[str, Any]]
 
 _REGISTRY: dict[str, Handler] = {}
+# Work a worker does on a clock rather than from the queue, by the kind whose jobs it queues.
+Periodic = Callable[[Session], int]
+_PERIODIC: dict[str, Periodic] = {}
+PERIODIC_KINDS = (TaskKind.INCIDENTS_DETECT,)
 
 
 class RetryableError(Exception):
@@ -53,3 +57,20 @@ def get(kind: str) -> Handler | None:
     if kind not in _REGISTRY and kind in TaskKind._value2member_map_:
         importlib.import_module(TaskKind(kind).module)
     return _REGISTRY.get(kind)
+
+
+def periodic(kind: str) -> Callable[[Periodic], Periodic]:
+    """Register a pass a worker runs every few seconds (it queues `kind` jobs when due)."""
+
+    def register(fn: Periodic) -> Periodic:
+        _PERIODIC[kind] = fn
+        return fn
+
+    return register
+
+
+def periodic_passes() -> dict[str, Periodic]:
+    """Every periodic pass, importing the domains that declare one."""
+    for kind in PERIODIC_KINDS:
+        importlib.import_module(kind.module)
+    return dict(_PERIODIC)

@@ -27,7 +27,7 @@ MAX_ERROR_CHARS = 500
 
 
 def _job_values(
-    kind: str, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+    kind: str, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str, delay: float = 0.0
 ) -> dict[str, Any]:
     now = utcnow()
     return {
@@ -38,7 +38,7 @@ def _job_values(
         "status": "queued",
         "attempts": 0,
         "max_attempts": get_settings().job_max_attempts,
-        "run_at": now,
+        "run_at": now + timedelta(seconds=delay) if delay else now,
         "result": {},
         "created_at": now,
         "updated_at": now,
@@ -57,14 +57,20 @@ def enqueue(
 
 
 def enqueue_id(
-    session: Session, kind: str, *, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+    session: Session,
+    kind: str,
+    *,
+    ticket_id: int | None,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    delay_seconds: float = 0.0,
 ) -> int:
     """`enqueue` for the webhook path: one Core statement when the job is new; returns its id.
 
     Pending ORM changes are not flushed first: callers write the rows the job refers to with
     Core statements, which run in order on the transaction's connection.
     """
-    values = _job_values(kind, ticket_id, payload, dedupe_key)
+    values = _job_values(kind, ticket_id, payload, dedupe_key, delay_seconds)
     job_id = insert_ignore_id(session, Job, values, ["dedupe_key"])
     if job_id is not None:
         return job_id

@@ -78,6 +78,8 @@ class Worker:
         # Every ticket gets a write-back job: load its handler now rather than in the middle of
         # the first one, where the import would hold the GIL that webhook requests wait for.
         handlers.get(TaskKind.WRITEBACK_NOTE)
+        self.passes = handlers.periodic_passes()
+        self._next_pass = 0.0
 
     def run_once(self) -> bool:
         """Claim and run one due job; False when there was nothing to do."""
@@ -98,6 +100,7 @@ class Worker:
         """
         while not stop.is_set():
             try:
+                self.run_passes_when_due()
                 ran = self.run_once()
             except Exception as exc:  # the database may be briefly unreachable; keep serving
                 log.error("worker %s: %s", self.worker_id, type(exc).__name__)
@@ -106,6 +109,20 @@ class Worker:
                 stop.wait(self.settings.job_poll_seconds)
             elif yield_to is not None:
                 self._yield(stop, yield_to)
+
+    def run_passes_when_due(self) -> int:
+        """The periodic passes (spike detection queues its jobs here), every
+        job_periodic_seconds; how many jobs they queued."""
+        now = time.monotonic()
+        if now < self._next_pass:
+            return 0
+        self._next_pass = now + self.settings.job_periodic_seconds
+        queued = 0
+        for kind, run in self.passes.items():
+            with write_scope() as session:
+                queued += run(session)
+            log.debug("worker %s: periodic %s", self.worker_id, kind)
+        return queued
 
     def _yield(self, stop: threading.Event, requests: InFlight) -> None:
         """Pause while requests are in flight, at most worker_busy_pause_seconds."""
