@@ -10,24 +10,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage import errors, health, logs, metrics
 from triage.audit import router as audit_router
+from triage.audit import ui as audit_ui
+from triage.auth import ui as auth_ui
 from triage.classify import registry
 from triage.config import Settings, get_settings
 from triage.db.engine import get_engine
 from triage.db.sqlite import WalCheckpointer
 from triage.jobs import router as jobs_router
+from triage.jobs import stats as job_stats
 from triage.jobs import worker
 from triage.ops import router as ops_router
 from triage.ops import ui as ops_ui
-from triage.review import pages as review_pages
 from triage.review import router as review_router
 from triage.review import ui as review_ui
+from triage.web import pages
 from triage.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -133,13 +135,16 @@ def create_app() -> FastAPI:
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan)
     errors.install_handlers(app)
     app.add_middleware(ObserveMiddleware)
+    job_stats.register_collector()
     app.include_router(health.router)
     app.include_router(webhooks_router)
     app.include_router(review_router.router)
     app.include_router(audit_router.router)
     app.include_router(jobs_router.router)
     app.include_router(ops_router.router)
+    app.include_router(auth_ui.router)
     app.include_router(review_ui.router)
+    app.include_router(audit_ui.router)
     app.include_router(ops_ui.router)
-    app.mount("/static", StaticFiles(directory=review_pages.STATIC_DIR), name="static")
+    pages.install(app)
     return app

@@ -37,16 +37,6 @@ WRITEBACKS = Counter("triage_writebacks_total", "Write-back outcomes", ["target"
 INCIDENTS_OPENED = Counter("triage_incidents_opened_total", "Incidents opened", ["category"])
 
 
-def _register_queue_collector() -> None:
-    from prometheus_client import REGISTRY
-
-    from triage.jobs.stats import QueueCollector
-
-    REGISTRY.register(QueueCollector())
-
-
-_register_queue_collector()
-
 # LLM fallback: labels are team, model id and outcome codes only.
 LLM_LATENCY = Histogram(
     "triage_llm_latency_seconds",

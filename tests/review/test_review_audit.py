@@ -13,7 +13,7 @@ from sqlmodel import Session
 from tests.review.conftest import World
 from tests.review.factories import bearer
 from triage.audit import log as audit
-from triage.audit.router import csv_cell
+from triage.audit.service import csv_cell
 from triage.main import create_app
 
 TRIAGE = Path(__file__).resolve().parents[2] / "triage"

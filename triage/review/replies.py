@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 from triage.audit import log as audit
 from triage.auth.models import User
 from triage.db.engine import utcnow
-from triage.db.statements import insert_ignore_id
+from triage.db.statements import insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.models import Job, TaskKind
 from triage.redaction import engine as redaction
 from triage.routing import templates
-from triage.tickets.models import Reply, ReplyStatus, Ticket
+from triage.tickets.models import Reply, ReplyStatus, Ticket, TicketStatus
 
 MAX_BODY = 10_000
 AUDIT_BODY_CHARS = 2_000
@@ -44,8 +44,7 @@ def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, s
     """
     assert ticket.id is not None
     now = utcnow()
-    number = ticket.external_number or ticket.external_id
-    body = templates.render(template_id, slots, ticket_number=number)
+    body = _render(ticket, template_id, slots)
     values = {
         "ticket_id": ticket.id,
         "template_id": template_id,
@@ -65,11 +64,34 @@ def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, s
     session.connection().execute(refresh)
 
 
+def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]]) -> None:
+    """`draft` for tickets created in this transaction (none has a reply yet): one statement."""
+    now = utcnow()
+    rows = [
+        {
+            "ticket_id": ticket.id,
+            "template_id": template_id,
+            "body": _render(ticket, template_id, slots),
+            "status": ReplyStatus.DRAFT,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for ticket, template_id, slots in drafts
+    ]
+    insert_ignore_many(session, Reply, rows, ["ticket_id"], ("id",))
+
+
+def _render(ticket: Ticket, template_id: str, slots: dict[str, str]) -> str:
+    return templates.render(
+        template_id, slots, ticket_number=ticket.external_number or ticket.external_id
+    )
+
+
 def rerender_for_category(session: Session, ticket: Ticket) -> None:
     """A draft nobody edited follows the new category's first template (or empties out)."""
     assert ticket.id is not None
     reply = _reply(session, ticket.id, lock=True)
-    if reply is not None and (reply.status != "draft" or reply.edited_by is not None):
+    if reply is not None and (reply.status != ReplyStatus.DRAFT or reply.edited_by is not None):
         return
     options = templates.for_category(ticket.category)
     number = ticket.external_number or ticket.external_id
@@ -90,7 +112,7 @@ def edit(session: Session, user: User, ticket: Ticket, body: str) -> Reply:
     if not clean:
         raise TriageError("the reply is empty", 422)
     reply = _reply(session, ticket.id, lock=True) or Reply(ticket_id=ticket.id)
-    if reply.status != "draft":
+    if reply.status != ReplyStatus.DRAFT:
         raise TriageError(f"the reply is already {reply.status} and can no longer change", 409)
     before = {"body": reply.body[:AUDIT_BODY_CHARS], "template_id": reply.template_id}
     reply.body, reply.edited_by, reply.updated_at = clean, user.email, utcnow()
@@ -120,14 +142,14 @@ def _send_job(session: Session, ticket: Ticket, reply: Reply) -> Job:
 def approve(session: Session, user: User, ticket: Ticket) -> tuple[Reply, Job, bool]:
     """Approve and queue sending; (reply, job, already_approved)."""
     assert ticket.id is not None
-    if ticket.status == "in_review":
+    if ticket.status == TicketStatus.IN_REVIEW:
         raise TriageError("confirm or correct the category before approving the reply", 409)
     reply = _reply(session, ticket.id, lock=True)
     if reply is None or not reply.body.strip():
         raise TriageError("there is no reply to approve; write one first", 409)
-    if reply.status != "draft":
+    if reply.status != ReplyStatus.DRAFT:
         return reply, _send_job(session, ticket, reply), True
-    reply.status, reply.approved_by, reply.approved_at = "approved", user.email, utcnow()
+    reply.status, reply.approved_by, reply.approved_at = ReplyStatus.APPROVED, user.email, utcnow()
     reply.updated_at = reply.approved_at
     session.add(reply)
     session.flush()
