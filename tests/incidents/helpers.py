@@ -44,6 +44,7 @@ def decided(
     source: str = "zendesk",
     text: str | None = None,
     confidence: float = 0.95,
+    subject: str = "Settlement missing",
 ) -> Ticket:
     """A stored ticket decided through flows.apply_decision, as the webhook path does it."""
     number = int(external_id) if external_id.isdigit() else int(external_id, 16)
@@ -53,7 +54,7 @@ def decided(
         external_id=external_id,
         external_table="incident" if source == "servicenow" else None,
         external_number=f"INC{external_id}" if source == "servicenow" else external_id,
-        subject="Settlement missing",
+        subject=subject,
         body=body,
         organization_id=merchant,
     )
