@@ -15,6 +15,7 @@ from tests.writeback import scenario
 from triage.audit.models import AuditEvent
 from triage.errors import TriageError
 from triage.incidents import answers
+from triage.incidents.models import Incident
 from triage.tickets.models import Reply
 
 MESSAGE = "A bank file for the 2026-12-04 settlement run was rejected; we resent it at 11:00 UTC."
@@ -135,3 +136,22 @@ def test_a_wrong_secret_is_refused_by_the_receiver_and_the_job_says_why(
     (job,) = helpers.jobs(session, "incidents.notify")
     assert job.status == "dead" and "HTTP 401" in (job.last_error or "")
     assert fake_hook.messages == []
+
+
+def test_a_card_number_in_the_answer_never_reaches_a_merchant(
+    session: Session, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = helpers.configure(monkeypatch, **scenario.zendesk_env(fake_zendesk))
+    incident = helpers.open_incident(session, settings, 10, 6000)
+    lead = helpers.user(session, "lead@psp.example", "lead", [])
+    disguised = "Refunds go back to card 4111-1111-1111-1111 (or 4111 1111 1111 1111) today."
+    answers.approve_answer(session, lead, incident, "incident_update", disguised)
+    session.commit()
+    helpers.drain()
+
+    bodies = [n["body"] for i in range(6000, 6010) for n in fake_zendesk.notes(i, public=True)]
+    assert len(bodies) == 10
+    assert not any("4111" in body and "1111-1111" in body for body in bodies)
+    assert all("1111 1111 1111" not in body for body in bodies)
+    stored = session.get(Incident, incident.id)
+    assert stored is not None and stored.answer_body and "4111" not in stored.answer_body
