@@ -14,7 +14,7 @@ import argparse
 import random
 import statistics
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,10 +26,12 @@ from triage.incidents import detection  # noqa: E402
 from triage.incidents.detection import Rules  # noqa: E402
 
 
-def quiet(rng: random.Random, days: float) -> list[simulation.Ticket]:
+def quiet(
+    rng: random.Random, days: float, start: datetime = simulation.START
+) -> list[simulation.Ticket]:
     stream: list[simulation.Ticket] = []
     for category, (peak, codes) in CATEGORIES.items():
-        stream += simulation.steady(rng, category, peak, simulation.START, days, codes=codes)
+        stream += simulation.steady(rng, category, peak, start, days, codes=codes)
     return stream
 
 
@@ -62,18 +64,30 @@ def month(days: float, rules: Rules) -> tuple[int, int, float]:
     return len(opened), tests[0], smallest[0]
 
 
+def fresh(seeds: int, rules: Rules) -> list[int]:
+    """Incidents opened by two ordinary days that start on an empty database, per seed."""
+    return [
+        len(simulation.Replay(rules).run(quiet(random.Random(2000 + s), 2))) for s in range(seeds)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--days", type=float, default=30)
+    parser.add_argument("--floor", type=float, default=Rules().floor_per_hour)
     args = parser.parse_args()
-    rules = Rules()
+    rules = Rules(floor_per_hour=args.floor)
+    print(f"floor {rules.floor_per_hour:g} tickets/hour, alpha {rules.alpha:g}/day")
     delays = burst_delays(args.seeds, rules)
     found = [d for d in delays if d is not None]
     print(f"bursts: {len(found)}/{len(delays)} detected; minutes after the burst's start:")
     print("  " + ", ".join("missed" if d is None else f"{d:.1f}" for d in delays))
     if found:
         print(f"  median {statistics.median(found):.1f}, max {max(found):.1f} (target <= 5)")
+    opened_fresh = fresh(args.seeds, rules)
+    print(f"two ordinary days from an empty database at 13:00: {sum(opened_fresh)}", end="")
+    print(f" incidents over {args.seeds} seeds ({opened_fresh})")
     opened, tests, smallest = month(args.days, rules)
     print(f"quiet {args.days:g} days: {opened} incidents opened in {tests} tests")
     print(f"  smallest p-value {smallest:.1e}, threshold {rules.level:.1e}")

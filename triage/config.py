@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     incident_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     incident_alpha: float = Field(default=0.05, gt=0, lt=1)  # false alarms per day, at most
     incident_min_merchants: int = Field(default=5, ge=1)
-    incident_floor_per_hour: float = Field(default=2.0, gt=0)
+    incident_floor_per_hour: float = Field(default=4.0, gt=0)
     incident_baseline_weeks: int = Field(default=4, ge=1, le=52)
     incident_webhook_url: str | None = None
     incident_webhook_secret: SecretStr | None = None

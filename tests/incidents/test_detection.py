@@ -127,3 +127,13 @@ def test_from_an_empty_database_a_burst_still_opens_on_the_floor() -> None:
     stream = simulation.burst(rng, "settlement_delay", START + timedelta(hours=10), 60, 40, 20)
     (opened,) = Replay(RULES).run(stream)
     assert opened.at <= START + timedelta(hours=10, minutes=5)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ordinary_traffic_into_an_empty_database_at_its_busiest_opens_nothing(seed: int) -> None:
+    rng = random.Random(seed)
+    start = START + timedelta(hours=13)  # every category at its weekday peak from the start
+    stream: list[simulation.Ticket] = []
+    for category, (peak, codes) in CATEGORIES.items():
+        stream += simulation.steady(rng, category, peak, start, 2, codes=codes)
+    assert Replay(RULES).run(stream) == []

@@ -94,7 +94,7 @@ class Rules:
     window_minutes: int = 15
     alpha: float = 0.05
     min_merchants: int = 5
-    floor_per_hour: float = 2.0
+    floor_per_hour: float = 4.0
     baseline_weeks: int = 4
     trailing_hours: int = 6
     units_per_day: int = 12 * (1 + MAX_CLUSTERS)  # categories x (category + its clusters)
@@ -245,7 +245,8 @@ def _recent(
 ) -> float | None:
     """Arrivals per hour before the window: the mean of the trailing hours; or, while there is
     no week of history to know this hour of the week by, the busiest hour of the last day (a
-    night's rate says nothing about the morning that follows it)."""
+    night's rate says nothing about the morning that follows it), and in a database younger
+    than a day, the rate since its first ticket too."""
     if since is None:
         return None
     end = now - timedelta(minutes=rules.window_minutes)
@@ -253,8 +254,12 @@ def _recent(
         start = end - timedelta(hours=rules.trailing_hours)
         return _count_in(history, start, end) / rules.trailing_hours if since <= start else None
     hours = [end - timedelta(hours=h) for h in range(RECENT_DAY_HOURS, 0, -1)]
-    counts = [_count_in(history, s, s + timedelta(hours=1)) for s in hours if s >= since]
-    return float(max(counts)) if counts else None
+    rates = [float(_count_in(history, s, s + timedelta(hours=1))) for s in hours if s >= since]
+    elapsed = (end - since).total_seconds() / 3600
+    if 0 < elapsed < RECENT_DAY_HOURS:
+        # A young database: its own short past, over at least one window's length.
+        rates.append(_count_in(history, since, end) / max(elapsed, rules.window_minutes / 60))
+    return max(rates) if rates else None
 
 
 def find_spikes(
