@@ -6,8 +6,8 @@ tickets that arrived in the sliding window of W minutes, each merchant counting 
 hypothesis arrivals are Poisson with mean mu for the window, from the largest of these hourly
 rates: that hour of the week's (the same two hours, centred on now, of each past week), the
 trailing hours' before the window (while there is no week of history yet: the busiest hour of
-the last day), and a fixed floor (so an empty database works). The p-value is the one-sided exact
-Poisson tail P(N >= n | mu); an incident opens when
+the last day), and a fixed floor (so an empty database works; higher in its first hour). The
+p-value is the one-sided exact Poisson tail P(N >= n | mu); an incident opens when
 
     p <= alpha / m,   m = units per day x windows per day x 2
 
@@ -36,6 +36,7 @@ MAX_CLUSTERS = 3  # clusters tested per category and window: the busiest, by mer
 MINUTES_PER_DAY = 24 * 60
 WINDOW_LENGTHS = 2  # each category is tested over its window and over a third of it
 RECENT_DAY_HOURS = 24
+COLD_MINUTES = 60  # history a database needs before the ordinary floor applies
 
 # Salient tokens: what makes two tickets "the same problem". Error and reason codes (R03, E1234,
 # 13.1), HTTP statuses, dates, hostnames and ids with digits. Redaction placeholders are skipped.
@@ -95,6 +96,9 @@ class Rules:
     alpha: float = 0.05
     min_merchants: int = 5
     floor_per_hour: float = 4.0
+    # In a database with less than an hour of history nothing tells a busy category from a
+    # spike, so a higher floor holds until that hour has passed.
+    cold_floor_per_hour: float = 12.0
     baseline_weeks: int = 4
     trailing_hours: int = 6
     units_per_day: int = 12 * (1 + MAX_CLUSTERS)  # categories x (category + its clusters)
@@ -148,6 +152,7 @@ def expected_count(
     recent_per_hour: float | None,
     rules: Rules,
     minutes: float | None = None,
+    cold: bool = False,
 ) -> float:
     """Mean arrivals in a window of `minutes` (the rules' window by default) under the null.
 
@@ -155,7 +160,7 @@ def expected_count(
     `recent_per_hour`: the recent rate (see `_recent`), None without that history. The largest
     estimate wins: the weekly rate, the recent rate, or the floor.
     """
-    per_hour = rules.floor_per_hour
+    per_hour = rules.cold_floor_per_hour if cold else rules.floor_per_hour
     weeks = [c for c in past_counts if c is not None]
     if weeks:
         # One standard error above the weekly mean: a few weeks of counts are noisy, and a
@@ -275,19 +280,21 @@ def find_spikes(
     the baseline spans and the trailing hours; `since`: when history starts (None: none yet).
     """
     weeks, recent = _past(history, now, since, rules)
-    category_expected = expected_count(weeks, recent, rules)
+    cold = since is None or now - since < timedelta(minutes=rules.window_minutes + COLD_MINUTES)
+    category_expected = expected_count(weeks, recent, rules, cold=cold)
     findings = [Finding(None, evaluate(window, category_expected, rules), tuple(window))]
     # The short window sees a fast burst minutes before the long one has counted enough of it;
     # its finding carries the long window's arrivals, which the incident links.
     short = rules.short_window_minutes
     recent_arrivals = [a for a in window if a.at > now - timedelta(minutes=short)]
-    short_expected = expected_count(weeks, recent, rules, short)
+    short_expected = expected_count(weeks, recent, rules, short, cold)
     findings.append(Finding(None, evaluate(recent_arrivals, short_expected, rules), tuple(window)))
     for token, group in sorted(clusters(window, rules).items()):
         past = [a for a in history if token in a.tokens]
         weeks, recent = _past(past, now, since, rules)
         expected = max(
-            expected_count(weeks, recent, rules), rules.cluster_share_floor * category_expected
+            expected_count(weeks, recent, rules, cold=cold),
+            rules.cluster_share_floor * category_expected,
         )
         findings.append(Finding(token, evaluate(group, expected, rules), tuple(group)))
     return findings
