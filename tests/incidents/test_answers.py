@@ -53,7 +53,7 @@ def test_tickets_that_join_later_get_the_answer_until_it_is_resolved(
     session: Session, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = helpers.configure(monkeypatch, **scenario.zendesk_env(fake_zendesk))
-    incident = helpers.open_incident(session, settings, 8, 2000)
+    incident = helpers.open_incident(session, settings, 10, 2000)
     analyst = helpers.user(session, "ana@psp.example", "analyst", ["settlements"])
     answers.approve_answer(session, analyst, incident, "incident_update", MESSAGE)
     session.commit()
