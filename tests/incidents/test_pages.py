@@ -89,3 +89,16 @@ def test_leads_see_the_dashboard_chart_and_metrics_count_incidents(
     metrics = client.get("/metrics").text
     assert 'triage_incidents_open{category="settlement_delay"} 1.0' in metrics
     assert 'triage_incidents_opened_total{category="settlement_delay"}' in metrics
+
+
+def test_a_merchants_flood_is_listed_as_a_likely_duplicate_burst(
+    client: TestClient, world: World, session: Session, settings: Settings
+) -> None:
+    now = helpers.utcnow()
+    for n in range(9):
+        helpers.decided(session, str(8000 + n), "org-flood", at=now - helpers.timedelta(seconds=n))
+    assert helpers.service.detect(session, "settlement_delay", now, settings)["spike"] is False
+    session.commit()
+    sign_in(client, world.lead)
+    listing = client.get("/incidents").text
+    assert 'id="bursts"' in listing and "org-flood" in listing

@@ -75,14 +75,14 @@ def linked_tickets(session: Session, incident_id: int) -> list[tuple[Ticket, str
     return [(ticket, merchant) for ticket, merchant in session.exec(query).all()]
 
 
-def duplicate_bursts(session: Session, category: str, since: datetime) -> list[DuplicateBurst]:
-    query = (
-        select(DuplicateBurst)
-        .where(DuplicateBurst.category == category, col(DuplicateBurst.window_start) >= since)
-        .order_by(col(DuplicateBurst.window_start).desc())
-        .limit(50)
-    )
-    return list(session.exec(query).all())
+def duplicate_bursts(
+    session: Session, since: datetime, category: str | None = None
+) -> list[DuplicateBurst]:
+    """One merchant's floods since `since`, newest first (of one category, or all)."""
+    query = select(DuplicateBurst).where(col(DuplicateBurst.window_start) >= since)
+    if category is not None:
+        query = query.where(DuplicateBurst.category == category)
+    return list(session.exec(query.order_by(col(DuplicateBurst.window_start).desc()).limit(50)))
 
 
 def opened_per_day(session: Session, since: datetime, days: list[str]) -> dict[str, list[int]]:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from triage.auth.models import User
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.incidents import answers, queries
 from triage.incidents.models import Incident
@@ -43,7 +44,12 @@ pages.add_banner_source(incident_banners)
 
 @router.get("/incidents")
 def incidents_page(view: SignedIn) -> Response:
-    return view.render("incidents.html", rows=queries.summaries(view.session, view.user))
+    since = utcnow() - timedelta(days=1)
+    return view.render(
+        "incidents.html",
+        rows=queries.summaries(view.session, view.user),
+        bursts=queries.duplicate_bursts(view.session, since),
+    )
 
 
 def _incident(view: PageRequest, incident_id: int) -> Incident:
@@ -63,7 +69,7 @@ def _detail(view: PageRequest, incident_id: int, **context: Any) -> Response:
         "incident.html",
         s=queries.summary(view.session, incident),
         tickets=queries.linked_tickets(view.session, incident_id),
-        bursts=queries.duplicate_bursts(view.session, incident.category, since),
+        bursts=queries.duplicate_bursts(view.session, since, incident.category),
         templates=sorted(answers.answer_templates(view.settings).items()),
         **context,
     )
