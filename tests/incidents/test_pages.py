@@ -102,3 +102,24 @@ def test_a_merchants_flood_is_listed_as_a_likely_duplicate_burst(
     sign_in(client, world.lead)
     listing = client.get("/incidents").text
     assert 'id="bursts"' in listing and "org-flood" in listing
+
+
+def test_the_json_api_lists_acknowledges_answers_and_resolves(
+    client: TestClient, world: World, incident: Incident, session: Session
+) -> None:
+    lead = {"Authorization": f"Bearer {world.lead}"}
+    outsider = {"Authorization": f"Bearer {world.disputes}"}
+    assert client.get("/api/incidents", headers=outsider).json() == []
+    assert client.get(f"/api/incidents/{incident.id}", headers=outsider).status_code == 404
+    (listed,) = client.get("/api/incidents", headers=lead).json()
+    assert (listed["id"], listed["tickets"], listed["merchants"]) == (incident.id, 12, 12)
+
+    url = f"/api/incidents/{incident.id}"
+    assert client.post(f"{url}/acknowledge", headers=lead).json()["status"] == "acknowledged"
+    bad = client.post(f"{url}/answer", headers=lead, json={"template_id": "nope", "message": "x"})
+    assert bad.status_code == 422
+    body = {"template_id": "incident_update", "message": "Resent the bank file at 11:00 UTC."}
+    answered = client.post(f"{url}/answer", headers=lead, json=body).json()
+    assert answered["answered_by"] == "lee@psp.example" and len(answered["ticket_ids"]) == 12
+    assert client.post(f"{url}/answer", headers=lead, json=body).status_code == 409
+    assert client.post(f"{url}/resolve", headers=lead).json()["status"] == "resolved"
