@@ -74,8 +74,11 @@ def test_llm_pending_queues_the_fallback_and_drafts_nothing(
     assert session.exec(select(Reply)).all() == []
 
 
-def test_a_later_decision_never_overwrites_an_approved_reply(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("status", "edited_by"), [("approved", None), ("draft", "ana@example.com")]
+)
+def test_a_later_decision_never_overwrites_what_an_analyst_touched(
+    session: Session, monkeypatch: pytest.MonkeyPatch, status: str, edited_by: str | None
 ) -> None:
     settings = scenario.configure(monkeypatch)
     routes = rules.load_routes(settings.labels_dir)
@@ -84,36 +87,16 @@ def test_a_later_decision_never_overwrites_an_approved_reply(
         session, ticket, policy.decide_from_classifier(scenario.Pred(), False, routes)
     )
     reply = session.exec(select(Reply)).one()
-    reply.status, reply.body = "approved", "Edited by an analyst."
+    reply.status, reply.body, reply.edited_by = status, "Written by an analyst.", edited_by
     session.add(reply)
     again = scenario.Pred(category="fraud_risk", confidence=0.97)
 
     flows.apply_decision(session, ticket, policy.decide_from_classifier(again, False, routes))
     session.commit()
 
-    assert session.exec(select(Reply)).one().body == "Edited by an analyst."
+    assert session.exec(select(Reply)).one().body == "Written by an analyst."
     assert ticket.team == "risk"
     assert len(session.exec(select(Job)).all()) == 1  # the writeback job is deduplicated
-
-
-def test_a_later_decision_never_overwrites_an_analysts_edited_draft(
-    session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = scenario.configure(monkeypatch)
-    routes = rules.load_routes(settings.labels_dir)
-    ticket = _ticket(session)
-    flows.apply_decision(
-        session, ticket, policy.decide_from_classifier(scenario.Pred(), False, routes)
-    )
-    reply = session.exec(select(Reply)).one()
-    reply.body, reply.edited_by = "Rewritten by an analyst.", "ana@example.com"
-    session.add(reply)
-    again = scenario.Pred(category="fraud_risk", confidence=0.97)
-
-    flows.apply_decision(session, ticket, policy.decide_from_classifier(again, False, routes))
-    session.commit()
-
-    assert session.exec(select(Reply)).one().body == "Rewritten by an analyst."
 
 
 def test_a_later_decision_refreshes_a_draft_nobody_edited(
