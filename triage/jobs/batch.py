@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from triage import metrics
 from triage.db.engine import utcnow, write_scope
+from triage.jobs import queue
 from triage.jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ def complete_many(session: Session, worker_id: str, results: dict[int, dict[str,
     """
     if not results:
         return set()
+    if len(results) == 1:  # one statement, without the lock first
+        [(job_id, result)] = results.items()
+        return {job_id} if queue.complete(session, job_id, worker_id, result) else set()
     jobs = _jobs()
     query = select(jobs.c.id).where(_held_by(worker_id, list(results))).with_for_update()
     held = {int(job_id) for job_id in session.connection().execute(query).scalars()}
