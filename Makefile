@@ -67,6 +67,7 @@ test-llm: $(DEV_STAMP) $(LLM_VENV)/.installed
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/redaction.py
+	$(BIN)/python bench/redaction_adversarial.py
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/ingest.py
 
