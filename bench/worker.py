@@ -74,6 +74,16 @@ def _drain(url: str, args: argparse.Namespace, batch: int, jobs: int) -> tuple[f
     return jobs / elapsed, cpu / jobs * 1000
 
 
+def _timed(args: argparse.Namespace, run: str, batch: int, jobs: int) -> tuple[float, float]:
+    url = _database(args, run)
+    try:
+        return _drain(url, args, batch, jobs)
+    finally:
+        if args.database == "postgres":
+            with psycopg.connect(args.pg_url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=400)
@@ -94,10 +104,10 @@ def main() -> None:
     target = "fake Zendesk" if args.zendesk else "dry run"
     print(f"{args.jobs} write-back jobs, {args.database}, {target}, {args.threads} thread(s)")
     # Imports, compiled statements and the first connections are paid before either is timed.
-    _drain(_database(args, "warm"), args, args.batch, 50)
+    _timed(args, "warm", args.batch, 50)
     results = {}
     for batch in (1, args.batch):
-        rate, cpu = _drain(_database(args, f"b{batch}"), args, batch, args.jobs)
+        rate, cpu = _timed(args, f"b{batch}", batch, args.jobs)
         results[batch] = rate
         print(f"{batch:3d} job(s) per claim: {rate:7.1f} jobs/s  CPU {cpu:5.2f} ms/job", flush=True)
     print(f"batched / one at a time: {results[args.batch] / results[1]:.2f}x")
