@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     job_periodic_seconds: float = Field(default=20.0, gt=0)
     # While this process is serving requests, its embedded worker runs one job per pause.
     worker_busy_pause_seconds: float = 5.0
+    # Jobs a worker claims per round trip; their completions are recorded together too.
+    worker_batch_size: Annotated[int, Field(ge=1, le=256)] = 16
+    # PostgreSQL connections per process: kept open, and borrowed beyond that under bursts.
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 10
+    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
+    # psycopg prepares a statement after this many runs; "none" never does (PgBouncer in
+    # transaction mode, where the next transaction may run on another server connection).
+    db_prepare_threshold: int | None = 5
     # `serve` on SQLite checkpoints the WAL from a thread this often; 0 leaves it to commits.
     sqlite_checkpoint_seconds: float = 1.0
 
@@ -103,6 +111,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("db_prepare_threshold", mode="before")
+    @classmethod
+    def _none_means_never(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "null"):
+            return None
+        return value
 
     @field_validator("database_url")
     @classmethod

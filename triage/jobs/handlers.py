@@ -17,6 +17,8 @@ _REGISTRY: dict[str, Handler] = {}
 Periodic = Callable[[Session], int]
 _PERIODIC: dict[str, Periodic] = {}
 PERIODIC_KINDS = (TaskKind.INCIDENTS_DETECT,)
+# Kinds whose handler only reads the database: their completions can be recorded in batches.
+_READS_ONLY: set[str] = set()
 
 
 class RetryableError(Exception):
@@ -36,9 +38,15 @@ class PermanentError(Exception):
         self.message = message
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+def handler(kind: str, *, reads_only: bool = False) -> Callable[[Handler], Handler]:
+    """Register `fn` for `kind`. `reads_only`: the handler writes nothing to the database (its
+    effect is elsewhere, guarded by a marker there); the worker then runs it in a read-only
+    transaction and records its completion together with the rest of its batch."""
+
     def register(fn: Handler) -> Handler:
         _REGISTRY[kind] = fn
+        if reads_only:
+            _READS_ONLY.add(kind)
         return fn
 
     return register
@@ -74,3 +82,7 @@ def periodic_passes() -> dict[str, Periodic]:
     for kind in PERIODIC_KINDS:
         importlib.import_module(kind.module)
     return dict(_PERIODIC)
+
+
+def reads_only(kind: str) -> bool:
+    return kind in _READS_ONLY
