@@ -70,6 +70,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/redaction_adversarial.py
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/incidents.py
 
 # Only before the first release: rebuild the single initial migration from the models.
 regen-initial-migration: $(DEV_STAMP)

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -41,6 +42,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.backlog import Backlog, Sampler, drive_at_rate  # noqa: E402
 from tests import signing  # noqa: E402
 
 TEXTS = [
@@ -65,6 +67,7 @@ class Result:
     processes: int = 1
     backlog: int | None = None
     drain_s: float | None = None
+    trend: Backlog | None = None  # the backlog sampled while the requests went in
 
 
 @dataclass(frozen=True)
@@ -208,32 +211,48 @@ def _serving_pids(proc: subprocess.Popen[bytes], processes: int) -> list[int]:
     raise SystemExit("uvicorn workers did not start")
 
 
-def _measure(target: Target, n: int, conc: int) -> Result:
+def _measure(target: Target, args: argparse.Namespace) -> list[Result]:
+    """The closed-loop run, then with --sustain the flood at a fixed rate; both with the backlog."""
     port = _free_port()
     proc = _spawn([*target.cmd, "--port", str(port)], target.env)
     workers = [_spawn(cmd, target.env) for cmd in target.workers]
     try:
         _wait(f"http://127.0.0.1:{port}", proc)
         pids = _serving_pids(proc, target.processes)
-        asyncio.run(_drive(port, _requests(port, 1, WARMUP), conc))
-        requests = _requests(port, 1_000_000, n)
-        gc.collect()
-        cpu_before = _tree_cpu(pids)
-        started = time.perf_counter()
-        latencies = asyncio.run(_drive(port, requests, conc))
-        elapsed = time.perf_counter() - started
-        cpu_after = _tree_cpu(pids)
-        backlog = target.jobs() if target.jobs else None
-        drain = _drain_seconds(target.jobs)
+        asyncio.run(_drive(port, _requests(port, 1, WARMUP), args.concurrency))
+        requests = _requests(port, 1_000_000, args.requests)
+        results = [_run(target, pids, requests, lambda: _drive(port, requests, args.concurrency))]
+        if args.sustain and target.jobs:
+            rate = args.rate or results[0].rps
+            flood = _requests(port, 10_000_000, int(rate * args.sustain))
+            drive = lambda: drive_at_rate(port, flood, rate, args.concurrency, _exchange)  # noqa: E731
+            results.append(_run(target, pids, flood, drive))
     finally:
         for child in [proc, *workers]:
             child.terminate()
         for child in [proc, *workers]:
             child.wait(timeout=60)
+    return results
+
+
+def _run(
+    target: Target, pids: list[int], requests: list[bytes], drive: Callable[[], Any]
+) -> Result:
+    n = len(requests)
+    gc.collect()
+    cpu_before = _tree_cpu(pids)
+    with Sampler(target.jobs or (lambda: 0)) as sampler:
+        started = time.perf_counter()
+        latencies = asyncio.run(drive())
+        elapsed = time.perf_counter() - started
+    cpu_after = _tree_cpu(pids)
+    backlog = target.jobs() if target.jobs else None
+    drain = _drain_seconds(target.jobs)
     latencies.sort()
     cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) / n * 1000
     p50, p99 = _percentile(latencies, 0.5) * 1000, _percentile(latencies, 0.99) * 1000
-    return Result(n / elapsed, p50, p99, cpu, target.processes, backlog, drain)
+    trend = sampler.summary(n, elapsed) if target.jobs else None
+    return Result(n / elapsed, p50, p99, cpu, target.processes, backlog, drain, trend)
 
 
 def _prepare(env: dict[str, str]) -> None:
@@ -300,6 +319,16 @@ def _arguments() -> argparse.Namespace:
         "--workers", type=int, default=2, help="`triage worker` processes (PostgreSQL)"
     )
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--sustain",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="then flood each triage server at a fixed rate this long, sampling the backlog",
+    )
+    parser.add_argument(
+        "--rate", type=float, default=0, help="the flood's requests/s (default: the measured one)"
+    )
     return parser.parse_args()
 
 
@@ -365,17 +394,35 @@ def main() -> None:
         "BASELINE_DB": str(tmp / "baseline.db"),
     }
     targets, cleanups = _targets(args, tmp, base)
-    results = {}
+    results: dict[str, Result] = {}
+    floods: dict[str, Result] = {}
     try:
         for target in targets:
             print(f"driving {target.name} ...", flush=True)
-            results[target.name] = _measure(target, args.requests, args.concurrency)
+            runs = _measure(target, args)
+            results[target.name] = runs[0]
+            if len(runs) > 1:
+                floods[target.name] = runs[1]
     finally:
         for cleanup in cleanups:
             cleanup()
+    _report(args, results, floods)
+
+
+def _report(
+    args: argparse.Namespace, results: dict[str, Result], floods: dict[str, Result]
+) -> None:
     print(f"\n{args.requests} requests at concurrency {args.concurrency}")
     for name, r in results.items():
         print(_line(name, r))
+        if r.trend is not None:
+            print(f"{'':16s} {r.trend.describe()}")
+    if floods:
+        print(f"\nsustained flood, {args.sustain:.0f} s at a fixed rate (latency from when due)")
+    for name, r in floods.items():
+        print(_line(name, r))
+        assert r.trend is not None
+        print(f"{'':16s} {r.trend.describe()}")
     _summary(results)
 
 

@@ -84,10 +84,30 @@ class Settings(BaseSettings):
     job_backoff_base_seconds: float = 2.0
     job_backoff_max_seconds: float = 600.0
     job_poll_seconds: float = 0.5
+    # Periodic passes of each worker (spike detection queues its jobs from one).
+    job_periodic_seconds: float = Field(default=20.0, gt=0)
     # While this process is serving requests, its embedded worker runs one job per pause.
     worker_busy_pause_seconds: float = 5.0
+    # Jobs a worker claims per round trip; their completions are recorded together too.
+    worker_batch_size: Annotated[int, Field(ge=1, le=256)] = 16
+    # PostgreSQL connections per process: kept open, and borrowed beyond that under bursts.
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 10
+    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
+    # psycopg prepares a statement after this many runs; "none" never does (PgBouncer in
+    # transaction mode, where the next transaction may run on another server connection).
+    db_prepare_threshold: int | None = 5
     # `serve` on SQLite checkpoints the WAL from a thread this often; 0 leaves it to commits.
     sqlite_checkpoint_seconds: float = 1.0
+
+    # Incidents: spike detection (see triage/incidents/detection.py for the test).
+    incident_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    incident_alpha: float = Field(default=0.05, gt=0, lt=1)  # false alarms per day, at most
+    incident_min_merchants: int = Field(default=5, ge=1)
+    incident_floor_per_hour: float = Field(default=4.0, gt=0)
+    incident_baseline_weeks: int = Field(default=4, ge=1, le=52)
+    incident_webhook_url: str | None = None
+    incident_webhook_secret: SecretStr | None = None
+    incident_servicenow_field: str | None = None
 
     # Analyst UI and API.
     session_secret: SecretStr | None = None
@@ -119,6 +139,13 @@ class Settings(BaseSettings):
     def _networks(cls, value: list[str]) -> list[str]:
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # ValueError names the setting
+        return value
+
+    @field_validator("db_prepare_threshold", mode="before")
+    @classmethod
+    def _none_means_never(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "null"):
+            return None
         return value
 
     @field_validator("database_url")

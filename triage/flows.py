@@ -19,6 +19,7 @@ from triage.classify import data as classify_data
 from triage.classify import registry, shadow
 from triage.classify.classifier import Prediction
 from triage.config import Settings
+from triage.incidents import service as incidents
 from triage.redaction import engine as redaction
 from triage.review import replies
 from triage.routing import policy, rules
@@ -220,8 +221,12 @@ def _judge(
 
 
 def apply_decision(session: Session, ticket: Ticket, decision: policy.RouteDecision) -> int:
-    """Record a decision (with its follow-up task) and draft the reply it suggests; its id."""
+    """Record a decision (with its follow-up task), draft the reply it suggests and, once the
+    category is decided (tickets in review included), join the ticket to its category's open
+    incident or queue the spike check; the decision's id."""
     recorded = routing.record(session, ticket, decision)
     if recorded.template_id is not None:
         replies.draft(session, ticket, recorded.template_id, decision.slots)
+    if decision.route != "llm_pending":
+        incidents.on_decided(session, ticket)
     return recorded.decision_id

@@ -22,6 +22,9 @@ from triage.classify import registry
 from triage.config import Settings, get_settings
 from triage.db.engine import get_engine
 from triage.db.sqlite import WalCheckpointer
+from triage.incidents import router as incidents_router
+from triage.incidents import stats as incident_stats
+from triage.incidents import ui as incidents_ui
 from triage.jobs import router as jobs_router
 from triage.jobs import stats as job_stats
 from triage.jobs import worker
@@ -145,6 +148,7 @@ def create_app() -> FastAPI:
     app.add_middleware(server.BodyDeadline)
     app.add_middleware(ObserveMiddleware)
     job_stats.register_collector()
+    incident_stats.register()
     app.include_router(health.router)
     app.include_router(webhooks_router)
     app.include_router(review_router.router)
@@ -155,5 +159,7 @@ def create_app() -> FastAPI:
     app.include_router(review_ui.router)
     app.include_router(audit_ui.router)
     app.include_router(ops_ui.router)
+    app.include_router(incidents_router.router)
+    app.include_router(incidents_ui.router)
     pages.install(app)
     return app

@@ -33,6 +33,8 @@ JOB_LATENCY = Histogram(
 JOB_RETRIES = Counter("triage_job_retries_total", "Jobs rescheduled after a failure", ["kind"])
 JOBS_DEAD = Counter("triage_jobs_dead_total", "Jobs that ran out of attempts", ["kind"])
 WRITEBACKS = Counter("triage_writebacks_total", "Write-back outcomes", ["target", "outcome"])
+# Incidents (issue 18); the open-incidents gauge is read from the database at scrape time.
+INCIDENTS_OPENED = Counter("triage_incidents_opened_total", "Incidents opened", ["category"])
 
 
 # LLM fallback: labels are team, model id and outcome codes only.

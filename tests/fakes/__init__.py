@@ -26,6 +26,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""  # the body as sent, for receivers that verify a signature over it
 
     @property
     def routed_path(self) -> str:
@@ -157,6 +158,7 @@ def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
                 query={k: v[-1] for k, v in parse_qs(parts.query).items()},
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=json.loads(raw) if raw else None,
+                raw=raw,
             )
             status, body, headers = fake.serve(request)
             data = json.dumps(body).encode()

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from triage.db.engine import utcnow
 from triage.jobs import queue
-from triage.jobs.stats import queue_stats
+from triage.jobs.stats import queue_stats, register_collector
 
 
 def test_queue_depth_and_age_and_dead_jobs_are_exported(session: Session) -> None:
@@ -25,6 +25,7 @@ def test_queue_depth_and_age_and_dead_jobs_are_exported(session: Session) -> Non
     assert stats["depth"] == {"queued": 2, "running": 0, "done": 0, "dead": 1}
     assert 590 <= stats["oldest_due_age_seconds"] < 3600
 
+    register_collector()  # as create_app does; once per process
     text = generate_latest(REGISTRY).decode()
     assert 'triage_job_queue_depth{status="dead"} 1.0' in text
     assert "triage_job_queue_age_seconds" in text

@@ -31,6 +31,7 @@ MODEL_MODULES = (
     "triage.llm.models",
     "triage.auth.models",
     "triage.audit.models",
+    "triage.incidents.models",
 )
 
 
@@ -57,7 +58,14 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", sqlite.pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    settings = get_settings()
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        connect_args={"prepare_threshold": settings.db_prepare_threshold},
+    )
 
 
 def get_engine() -> Engine:

@@ -13,6 +13,12 @@ from triage.jobs.models import Job, TaskKind
 Handler = Callable[[Session, Job], dict[str, Any]]
 
 _REGISTRY: dict[str, Handler] = {}
+# Work a worker does on a clock rather than from the queue, by the kind whose jobs it queues.
+Periodic = Callable[[Session], int]
+_PERIODIC: dict[str, Periodic] = {}
+PERIODIC_KINDS = (TaskKind.INCIDENTS_DETECT,)
+# Kinds whose handler only reads the database: their completions can be recorded in batches.
+_READS_ONLY: set[str] = set()
 
 
 class RetryableError(Exception):
@@ -32,9 +38,15 @@ class PermanentError(Exception):
         self.message = message
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+def handler(kind: str, *, reads_only: bool = False) -> Callable[[Handler], Handler]:
+    """Register `fn` for `kind`. `reads_only`: the handler writes nothing to the database (its
+    effect is elsewhere, guarded by a marker there); the worker then runs it in a read-only
+    transaction and records its completion together with the rest of its batch."""
+
     def register(fn: Handler) -> Handler:
         _REGISTRY[kind] = fn
+        if reads_only:
+            _READS_ONLY.add(kind)
         return fn
 
     return register
@@ -53,3 +65,24 @@ def get(kind: str) -> Handler | None:
     if kind not in _REGISTRY and kind in TaskKind._value2member_map_:
         importlib.import_module(TaskKind(kind).module)
     return _REGISTRY.get(kind)
+
+
+def periodic(kind: str) -> Callable[[Periodic], Periodic]:
+    """Register a pass a worker runs every few seconds (it queues `kind` jobs when due)."""
+
+    def register(fn: Periodic) -> Periodic:
+        _PERIODIC[kind] = fn
+        return fn
+
+    return register
+
+
+def periodic_passes() -> dict[str, Periodic]:
+    """Every periodic pass, importing the domains that declare one."""
+    for kind in PERIODIC_KINDS:
+        importlib.import_module(kind.module)
+    return dict(_PERIODIC)
+
+
+def reads_only(kind: str) -> bool:
+    return kind in _READS_ONLY

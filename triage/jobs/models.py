@@ -26,6 +26,9 @@ class TaskKind(StrEnum):
     LLM_FALLBACK = "llm.fallback"
     CLASSIFY_TRAIN = "classify.train"
     REVIEW_SEND_REPLY = "review.send_reply"
+    INCIDENTS_DETECT = "incidents.detect"
+    INCIDENTS_NOTE = "incidents.note"
+    INCIDENTS_NOTIFY = "incidents.notify"
 
     @property
     def module(self) -> str:

@@ -27,7 +27,7 @@ MAX_ERROR_CHARS = 500
 
 
 def _job_values(
-    kind: str, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+    kind: str, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str, delay: float = 0.0
 ) -> dict[str, Any]:
     now = utcnow()
     return {
@@ -38,7 +38,7 @@ def _job_values(
         "status": JobStatus.QUEUED,
         "attempts": 0,
         "max_attempts": get_settings().job_max_attempts,
-        "run_at": now,
+        "run_at": now + timedelta(seconds=delay) if delay else now,
         "result": {},
         "created_at": now,
         "updated_at": now,
@@ -63,14 +63,20 @@ def enqueue_many(session: Session, jobs: list[tuple[str, int | None, dict[str, A
 
 
 def enqueue_id(
-    session: Session, kind: str, *, ticket_id: int | None, payload: dict[str, Any], dedupe_key: str
+    session: Session,
+    kind: str,
+    *,
+    ticket_id: int | None,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    delay_seconds: float = 0.0,
 ) -> int:
     """`enqueue` for the webhook path: one Core statement when the job is new; returns its id.
 
     Pending ORM changes are not flushed first: callers write the rows the job refers to with
     Core statements, which run in order on the transaction's connection.
     """
-    values = _job_values(kind, ticket_id, payload, dedupe_key)
+    values = _job_values(kind, ticket_id, payload, dedupe_key, delay_seconds)
     job_id = insert_ignore_id(session, Job, values, ["dedupe_key"])
     if job_id is not None:
         return job_id
@@ -93,18 +99,18 @@ def _when(name: str) -> Any:
     return bindparam(name, type_=_jobs().c.updated_at.type)
 
 
-@lru_cache(maxsize=4)
-def _claim_statement(dialect: str) -> Any:
-    """Built once per dialect, values as parameters, so the compiled form is cached: the
-    embedded worker claims once per ticket, next to the webhook requests on two cores."""
+@lru_cache(maxsize=16)
+def _claim_statement(dialect: str, limit: int) -> Any:
+    """Built once per dialect and batch size, values as parameters, so the compiled form is
+    cached: the embedded worker claims once per ticket, next to the webhook requests."""
     jobs, now = _jobs(), _when("now")
-    pick = select(Job.id).where(_claimable(now)).order_by(col(Job.run_at)).limit(1)
+    pick = select(Job.id).where(_claimable(now)).order_by(col(Job.run_at)).limit(limit)
     if dialect == "postgresql":
         # Racing workers skip each other's rows instead of blocking or double-claiming.
         pick = pick.with_for_update(skip_locked=True)
     return (
         update(jobs)
-        .where(jobs.c.id == pick.scalar_subquery())
+        .where(jobs.c.id.in_(pick.scalar_subquery()))
         .values(
             status=JobStatus.RUNNING,
             lease_owner=bindparam("worker_id"),
@@ -117,9 +123,17 @@ def _claim_statement(dialect: str) -> Any:
 
 
 def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
-    """Take the oldest due job (or one whose lease expired) under a fresh lease, atomically.
+    """Take the oldest due job (or one whose lease expired) under a fresh lease, atomically."""
+    jobs = claim_many(session, worker_id, lease_seconds, 1)
+    return jobs[0] if jobs else None
 
-    One Core UPDATE ... RETURNING; the Job returned is detached (not in the session).
+
+def claim_many(session: Session, worker_id: str, lease_seconds: float, limit: int) -> list[Job]:
+    """Take up to `limit` of the oldest due jobs under one lease each, in one statement.
+
+    One Core UPDATE ... RETURNING, oldest first; the Jobs returned are detached (not in the
+    session). A worker takes several per round trip so that the queue's own bookkeeping (a
+    claim and its commit) is paid once per batch rather than once per job.
     """
     now = utcnow()
     params = {
@@ -127,9 +141,11 @@ def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
         "worker_id": worker_id,
         "lease_expires_at": now + timedelta(seconds=lease_seconds),
     }
-    stmt = _claim_statement(session.get_bind().dialect.name)
-    row = session.connection().execute(stmt, params).first()
-    return None if row is None else Job(**row._mapping)
+    stmt = _claim_statement(session.get_bind().dialect.name, limit)
+    rows = session.connection().execute(stmt, params).all()
+    claimed = [Job(**row._mapping) for row in rows]
+    # RETURNING follows no ORDER BY: run them in the order they were due.
+    return sorted(claimed, key=lambda job: (job.run_at, job.id or 0))
 
 
 def _owned(job_id: Any, worker_id: Any) -> Any:

@@ -13,16 +13,16 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlmodel import Session
 
-from triage import metrics
 from triage.config import get_settings
-from triage.db.engine import get_engine, import_models, utcnow, write_scope
+from triage.db.engine import get_engine, import_models, write_scope
 from triage.db.sqlite import session_write_lock
-from triage.jobs import handlers, queue
+from triage.jobs import batch, handlers, queue
 from triage.jobs.handlers import PermanentError, RetryableError
 from triage.jobs.models import Job, JobStatus, TaskKind
 from triage.redaction import engine as redaction
@@ -78,15 +78,61 @@ class Worker:
         # Every ticket gets a write-back job: load its handler now rather than in the middle of
         # the first one, where the import would hold the GIL that webhook requests wait for.
         handlers.get(TaskKind.WRITEBACK_NOTE)
+        self.passes = handlers.periodic_passes()
+        self._next_pass = 0.0
 
     def run_once(self) -> bool:
         """Claim and run one due job; False when there was nothing to do."""
+        return self.run_batch(limit=1) > 0
+
+    def run_batch(
+        self,
+        stop: threading.Event | None = None,
+        yield_to: InFlight | None = None,
+        limit: int | None = None,
+    ) -> int:
+        """Claim up to worker_batch_size due jobs in one statement and run them; how many ran.
+
+        A worker that yields to requests takes one job at a time while they are in flight.
+        """
+        if limit is None:
+            busy = yield_to is not None and yield_to.busy()
+            limit = 1 if busy else self.settings.worker_batch_size
+        lease_seconds = self.settings.job_lease_seconds
         with write_scope() as session:
-            job = queue.claim(session, self.worker_id, self.settings.job_lease_seconds)
-        if job is None:
-            return False
-        self._execute(job)
-        return True
+            jobs = queue.claim_many(session, self.worker_id, lease_seconds, limit)
+        return self._run_claimed(jobs, stop, yield_to) if jobs else 0
+
+    def _run_claimed(
+        self, jobs: list[Job], stop: threading.Event | None, yield_to: InFlight | None
+    ) -> int:
+        # A job waiting its turn holds a lease too: what is not started by half the lease goes
+        # back to the queue, as does the rest of the batch on a stop or when requests arrive.
+        deadline = time.monotonic() + self.settings.job_lease_seconds / 2
+        completions = batch.Completions(self.worker_id)
+        started = 0
+        try:
+            with self._reader() as reader:
+                for job in jobs:
+                    if started and _batch_over(stop, yield_to, deadline):
+                        break
+                    started += 1
+                    self._execute(job, reader, completions)
+        finally:
+            completions.flush()
+            self._release([job.id for job in jobs[started:] if job.id is not None])
+        return started
+
+    @contextmanager
+    def _reader(self) -> Iterator[Session]:
+        """One connection for the read-only handlers of a batch (one checkout, one ping)."""
+        with get_engine().connect() as conn, Session(bind=conn, expire_on_commit=False) as session:
+            yield session
+
+    def _release(self, job_ids: list[int]) -> None:
+        if job_ids:
+            with write_scope() as session:
+                batch.release_many(session, self.worker_id, job_ids)
 
     def run_forever(self, stop: threading.Event, yield_to: InFlight | None = None) -> None:
         """Work until stop is set; the job in hand is always finished first (graceful SIGTERM).
@@ -98,7 +144,8 @@ class Worker:
         """
         while not stop.is_set():
             try:
-                ran = self.run_once()
+                self.run_passes_when_due()
+                ran = self.run_batch(stop, yield_to)
             except Exception as exc:  # the database may be briefly unreachable; keep serving
                 log.error("worker %s: %s", self.worker_id, type(exc).__name__)
                 ran = False
@@ -106,6 +153,20 @@ class Worker:
                 stop.wait(self.settings.job_poll_seconds)
             elif yield_to is not None:
                 self._yield(stop, yield_to)
+
+    def run_passes_when_due(self) -> int:
+        """The periodic passes (spike detection queues its jobs here), every
+        job_periodic_seconds; how many jobs they queued."""
+        now = time.monotonic()
+        if now < self._next_pass:
+            return 0
+        self._next_pass = now + self.settings.job_periodic_seconds
+        queued = 0
+        for kind, run in self.passes.items():
+            with write_scope() as session:
+                queued += run(session)
+            log.debug("worker %s: periodic %s", self.worker_id, kind)
+        return queued
 
     def _yield(self, stop: threading.Event, requests: InFlight) -> None:
         """Pause while requests are in flight, at most worker_busy_pause_seconds."""
@@ -117,14 +178,14 @@ class Worker:
             # Short waits, so that a stop (SIGTERM) is seen within a fraction of a second.
             requests.wait_idle(min(left, 0.2))
 
-    def _execute(self, job: Job) -> None:
+    def _execute(self, job: Job, reader: Session, completions: batch.Completions) -> None:
         assert job.id is not None
         started = time.monotonic()
-        outcome = self._run(job)
-        metrics.JOB_RUN.labels(kind=job.kind, outcome=outcome).observe(time.monotonic() - started)
-        log.info("job %s (%s) attempt %s: %s", job.id, job.kind, job.attempts, outcome)
+        outcome = self._run(job, reader, completions)
+        if outcome is not None:  # None: done, its completion is recorded with the batch
+            batch.record(job, outcome, time.monotonic() - started)
 
-    def _run(self, job: Job) -> str:
+    def _run(self, job: Job, reader: Session, completions: batch.Completions) -> str | None:
         assert job.id is not None
         fn = handlers.get(job.kind)
         if fn is None:
@@ -132,6 +193,9 @@ class Worker:
         if job.attempts > job.max_attempts:
             return self._fail(job, "lease expired on every attempt (worker crashed or hung)", True)
         try:
+            if handlers.reads_only(job.kind):
+                self._run_reading(fn, job, reader, completions)
+                return None
             return self._run_handler(fn, job)
         except RetryableError as exc:
             return self._fail(job, exc.message, retry_after=exc.retry_after)
@@ -157,9 +221,19 @@ class Worker:
                     session.rollback()
                     return "lease_lost"
                 session.commit()
-        latency = (utcnow() - job.created_at).total_seconds()
-        metrics.JOB_LATENCY.labels(kind=job.kind).observe(max(latency, 0.0))
         return JobStatus.DONE
+
+    def _run_reading(
+        self, fn: handlers.Handler, job: Job, reader: Session, completions: batch.Completions
+    ) -> None:
+        """A handler that only reads: its transaction is rolled back (nothing it could have
+        written is kept) and its completion waits for the batch's."""
+        started = time.monotonic()
+        try:
+            result = fn(reader, job)
+        finally:
+            reader.rollback()
+        completions.add(job, result, time.monotonic() - started)
 
     def _fail(
         self, job: Job, error: str, permanent: bool = False, retry_after: float | None = None
@@ -210,6 +284,14 @@ def run_workers(concurrency: int, stop: threading.Event, once: bool = False) -> 
 
 def _drain(worker: Worker) -> int:
     ran = 0
-    while worker.run_once():
-        ran += 1
+    while count := worker.run_batch():
+        ran += count
     return ran
+
+
+def _batch_over(stop: threading.Event | None, yield_to: InFlight | None, deadline: float) -> bool:
+    if stop is not None and stop.is_set():
+        return True
+    if yield_to is not None and yield_to.busy():
+        return True
+    return time.monotonic() > deadline

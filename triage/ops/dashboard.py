@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from triage.config import Settings
 from triage.db.engine import utcnow
+from triage.incidents import queries as incidents
 from triage.ops import usage
 from triage.ops.timeseries import day_of, days, ratio, series
 from triage.tickets.models import Correction, Ticket, TicketStatus
@@ -156,4 +157,5 @@ def build(session: Session, settings: Settings, window_days: int = 14) -> dict[s
         "model_versions": by_model_version(session, since),
         "llm": usage.llm_usage(session, settings, since, labels),
         "jobs": usage.job_health(session, since, labels),
+        "incidents": {"opened": incidents.opened_per_day(session, since, labels)},
     }

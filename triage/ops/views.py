@@ -50,7 +50,10 @@ def _spend_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
     llm = data["llm"]
     tokens = {team: [float(v) for v in values] for team, values in llm["tokens"].items()}
     failures = {"write-back failures": data["jobs"]["writeback_failures"]}
+    opened = {k.replace("_", " "): v for k, v in data["incidents"]["opened"].items()}
     return {
+        "incidents": charts.stacked_bars("Incidents opened per category per day", days, opened),
+        "incidents_legend": charts.legend(list(opened), columns=3),
         "llm_tokens": charts.lines(
             "LLM tokens per team per day (dashed: daily budget)",
             days,

@@ -163,3 +163,37 @@ def approve(session: Session, user: User, ticket: Ticket) -> tuple[Reply, Job, b
         after={"status": "approved", "reply_id": reply.id, "job_id": job.id},
     )
     return reply, job, False
+
+
+def approve_text(
+    session: Session, actor: str, ticket: Ticket, body: str, template_id: str, reason: str
+) -> int | None:
+    """An analyst's text approved for a ticket without opening it (one answer to every ticket
+    of an incident: the analyst approved it once, for all of them). Replaces a draft; a reply
+    already approved or sent stays as it is, so a ticket never gets a second public reply.
+    The send job's id, or None when the ticket's reply was already approved."""
+    assert ticket.id is not None
+    reply = _reply(session, ticket.id, lock=True) or Reply(ticket_id=ticket.id)
+    if reply.status != ReplyStatus.DRAFT:
+        return None
+    now = utcnow()
+    reply.body, reply.template_id, reply.edited_by = body, template_id, actor
+    reply.status, reply.approved_by, reply.approved_at, reply.updated_at = (
+        ReplyStatus.APPROVED,
+        actor,
+        now,
+        now,
+    )
+    session.add(reply)
+    session.flush()
+    job = _send_job(session, ticket, reply)
+    audit.record(
+        session,
+        actor,
+        "reply.approve",
+        ticket_id=ticket.id,
+        before={"status": "draft"},
+        after={"status": "approved", "reply_id": reply.id, "job_id": job.id},
+        detail=reason,
+    )
+    return job.id

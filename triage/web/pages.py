@@ -3,6 +3,7 @@ browser's page context, `render`, and the exception a page dependency raises to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,34 @@ STATIC_DIR = HERE / "static"
 # The layout (base.html, error.html) first, then each domain's own pages; names are unique.
 TEMPLATE_DIRS = [
     HERE / "templates",
-    *(HERE.parent / domain / "templates" for domain in ("auth", "audit", "review", "ops")),
+    *(
+        HERE.parent / domain / "templates"
+        for domain in ("auth", "audit", "review", "ops", "incidents")
+    ),
 ]
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A notice above every signed-in page while something is going on (an open incident)."""
+
+    text: str
+    href: str
+    link: str
+
+
+# Domains with something to announce register a source; web/ imports none of them.
+BannerSource = Callable[[Session, User], list[Banner]]
+_BANNER_SOURCES: list[BannerSource] = []
+
+
+def add_banner_source(source: BannerSource) -> None:
+    if source not in _BANNER_SOURCES:
+        _BANNER_SOURCES.append(source)
+
+
+def banners(session: Session, user: User) -> list[Banner]:
+    return [banner for source in _BANNER_SOURCES for banner in source(session, user)]
 
 
 def _environment() -> jinja2.Environment:
@@ -81,6 +108,7 @@ def render(
     """Render a template with the page context; sets a pending session cookie."""
     context.setdefault("error", None)
     context.setdefault("notice", None)
+    context.setdefault("banners", [])
     response = templates.TemplateResponse(
         request, name, {"page": page, **context}, status_code=status_code
     )
@@ -105,6 +133,7 @@ class PageRequest:
         return self.page.user
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("banners", banners(self.session, self.user))
         return render(self.request, name, self.page, self.settings, status_code, **context)
 
     def error(self, status_code: int, message: str) -> HTMLResponse:

@@ -107,7 +107,7 @@ def _load(session: Session, job: Job) -> tuple[Ticket, Decision, Reply | None]:
     return ticket, decision, session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).first()
 
 
-@handler(TaskKind.WRITEBACK_NOTE)
+@handler(TaskKind.WRITEBACK_NOTE, reads_only=True)
 def writeback(session: Session, job: Job) -> dict[str, Any]:
     ticket, decision, reply = _load(session, job)
     result = counted(_write_decision(ticket, decision, reply))
