@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     servicenow_username: str | None = None
     servicenow_password: SecretStr | None = None
     servicenow_bearer_token: SecretStr | None = None
+    # Where a retried write-back looks for its note: the record's journal (needs only the
+    # record) or sys_journal_field (often denied to integration users; see the README).
+    servicenow_dedupe: Literal["record_journal", "journal_table"] = "record_journal"
     writeback_timeout_seconds: float = 10.0
 
     # Jobs.

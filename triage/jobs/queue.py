@@ -72,9 +72,9 @@ def enqueue_id(
     return existing
 
 
-def _claimable(now: Any) -> Any:
+def _claimable(now: Any, expired_before: Any) -> Any:
     queued = and_(col(Job.status) == "queued", col(Job.run_at) <= now)
-    expired = and_(col(Job.status) == "running", col(Job.lease_expires_at) < now)
+    expired = and_(col(Job.status) == "running", col(Job.lease_expires_at) < expired_before)
     return or_(queued, expired)
 
 
@@ -91,7 +91,8 @@ def _claim_statement(dialect: str) -> Any:
     """Built once per dialect, values as parameters, so the compiled form is cached: the
     embedded worker claims once per ticket, next to the webhook requests on two cores."""
     jobs, now = _jobs(), _when("now")
-    pick = select(Job.id).where(_claimable(now)).order_by(col(Job.run_at)).limit(1)
+    claimable = _claimable(now, _when("expired_before"))
+    pick = select(Job.id).where(claimable).order_by(col(Job.run_at)).limit(1)
     if dialect == "postgresql":
         # Racing workers skip each other's rows instead of blocking or double-claiming.
         pick = pick.with_for_update(skip_locked=True)
@@ -112,11 +113,16 @@ def _claim_statement(dialect: str) -> Any:
 def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
     """Take the oldest due job (or one whose lease expired) under a fresh lease, atomically.
 
-    One Core UPDATE ... RETURNING; the Job returned is detached (not in the session).
+    One Core UPDATE ... RETURNING; the Job returned is detached (not in the session). A lease
+    that expired is taken over only once the write timeout has passed too: a worker that died
+    (or stalled) mid-request may have a write in flight until then, and the new holder must see
+    its marker rather than write a second note.
     """
     now = utcnow()
+    grace = timedelta(seconds=get_settings().writeback_timeout_seconds)
     params = {
         "now": now,
+        "expired_before": now - grace,
         "worker_id": worker_id,
         "lease_expires_at": now + timedelta(seconds=lease_seconds),
     }
@@ -153,6 +159,27 @@ def complete(session: Session, job_id: int, worker_id: str, result: dict[str, An
     params = {"job_id": job_id, "worker_id": worker_id, "result": result, "now": utcnow()}
     outcome = session.connection().execute(_complete_statement(), params)
     return bool(outcome.rowcount)
+
+
+@lru_cache(maxsize=1)
+def _renew_statement() -> Any:
+    return (
+        update(_jobs())
+        .where(_owned(bindparam("job_id"), bindparam("worker_id")))
+        .values(lease_expires_at=_when("lease_expires_at"), updated_at=_when("now"))
+    )
+
+
+def renew(session: Session, job_id: int, worker_id: str, lease_seconds: float) -> bool:
+    """Extend this worker's lease on a running job; False when the lease is no longer ours."""
+    now = utcnow()
+    params = {
+        "job_id": job_id,
+        "worker_id": worker_id,
+        "now": now,
+        "lease_expires_at": now + timedelta(seconds=lease_seconds),
+    }
+    return bool(session.connection().execute(_renew_statement(), params).rowcount)
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from triage import metrics
 from triage.config import get_settings
 from triage.db import get_engine, import_models, session_write_lock, utcnow, write_scope
-from triage.jobs import handlers, queue
+from triage.jobs import handlers, lease, queue
 from triage.jobs.handlers import PermanentError, RetryableError
 from triage.jobs.models import Job
 from triage.redaction import engine as redaction
@@ -132,6 +132,9 @@ class Worker:
             return self._fail(job, "lease expired on every attempt (worker crashed or hung)", True)
         try:
             return self._run_handler(fn, job)
+        except lease.LeaseLost:
+            # Another worker holds the job now: it records the outcome, this one touches nothing.
+            return "lease_lost"
         except RetryableError as exc:
             return self._fail(job, exc.message, retry_after=exc.retry_after)
         except PermanentError as exc:
@@ -149,8 +152,9 @@ class Worker:
         assert job.id is not None
         with Session(get_engine(), expire_on_commit=False) as session:
             # The handler may call out over HTTP: the write lock is taken only afterwards, for
-            # the completion and the commit.
-            result = fn(session, job)
+            # the completion and the commit. The lease is renewed while it runs.
+            with lease.held(job.id, self.worker_id, self.settings.job_lease_seconds):
+                result = fn(session, job)
             with session_write_lock(session):
                 if not queue.complete(session, job.id, self.worker_id, result):
                     session.rollback()
