@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 
 from triage.classify import data, train  # noqa: E402
-from triage.classify.model import TrainedModel  # noqa: E402
+from triage.classify.classifier import TrainedModel  # noqa: E402
 
 DEFAULT_DIR = ROOT.parent / "shared" / "datasets" / "clinc150"
 

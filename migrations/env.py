@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from triage.config import get_settings
-from triage.db import engine_for, import_models
+from triage.db.engine import engine_for, import_models
 
 target_metadata = import_models()
 

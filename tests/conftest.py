@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from triage import migrate
 from triage.config import Settings, get_settings
-from triage.db import engine_for
+from triage.db.engine import engine_for
 
 PG_ADMIN_URL = os.environ.get("TRIAGE_TEST_DATABASE_URL", "")
 # The real-model tests are opt-in (`make test-llm` starts the model and sets this); without it

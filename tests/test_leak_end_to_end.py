@@ -31,15 +31,15 @@ from tests.leak.collect import LogCapture, Responses
 from tests.leak.tickets_servicenow import sys_id
 from triage.auth import service as users
 from triage.classify import registry
+from triage.classify import tasks as training
 from triage.config import Settings, get_settings
-from triage.db import engine_for
+from triage.db.engine import engine_for
 from triage.jobs.worker import Worker
 from triage.llm.models import LlmCall
 from triage.main import create_app
 from triage.redaction.logging import RedactingFilter
-from triage.review.models import Correction
 from triage.routing import rules
-from triage.tickets.models import Comment, Decision, Ticket
+from triage.tickets.models import Comment, Correction, Decision, Ticket
 
 TRAIN_ON = ("payment_declines", "api_integration", "payout_failure", "refund_issue")
 LLM_ANSWER = {
@@ -111,7 +111,7 @@ def configure(
 def prepare(session: Session, settings: Settings, sn: FakeServiceNow) -> dict[str, str]:
     """A small active model, an analyst and a lead (their Bearer headers), ServiceNow records."""
     files = [settings.labels_dir / "data" / f"{category}.jsonl" for category in TRAIN_ON]
-    model, taxonomy = registry.train_from_labels(session, settings, lambda _m: None, files=files)
+    model, taxonomy = training.train_from_labels(session, settings, lambda _m: None, files=files)
     version = registry.register(session, model, taxonomy_hash=taxonomy, created_by="leak-test")
     registry.activate(session, version.id, "leak-test")
     routes = rules.load_routes(settings.labels_dir)

@@ -81,7 +81,7 @@ def users_create(
 ) -> None:
     """Create a user and print their one-time API token (stored only as a hash)."""
     from triage.auth import service
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
     from triage.errors import TriageError
 
     try:

@@ -50,11 +50,11 @@ def bootstrap(host: str, port: int) -> None:
     if settings.env != "dev":
         raise typer.BadParameter("--bootstrap is for TRIAGE_ENV=dev only")
     ensure_dev_secrets()
-    from triage.classify import registry
-    from triage.db import session_scope
+    from triage.classify import tasks as training
+    from triage.db.engine import session_scope
 
     with session_scope() as session:
-        version = registry.ensure_active(session, get_settings(), progress=typer.echo)
+        version = training.ensure_active(session, get_settings(), progress=typer.echo)
     typer.echo(f"active model: {version}")
     typer.echo(f"local secrets are in {DEV_SECRETS} (generated once, never committed)")
     typer.echo("send a sample webhook with a test card number in it:")

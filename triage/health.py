@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from triage import migrate
 from triage.classify import registry
-from triage.db import get_engine
+from triage.db.engine import get_engine
 
 router = APIRouter(tags=["health"])
 

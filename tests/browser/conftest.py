@@ -21,7 +21,7 @@ from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.fakes.zendesk import API_TOKEN, EMAIL
 from tests.fakes.zendesk import fake_zendesk as fake_zendesk
 from triage.config import Settings, get_settings
-from triage.db import engine_for
+from triage.db.engine import engine_for
 
 
 @pytest.fixture

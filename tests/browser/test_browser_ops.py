@@ -15,12 +15,12 @@ from tests.browser.chromium import needs_chromium
 from tests.ops import samples
 from tests.review.factories import make_user
 from triage.classify import registry
+from triage.classify import tasks as training
 from triage.config import Settings, get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs.models import Job
 from triage.llm.models import LlmCall
-from triage.review.models import Correction
-from triage.tickets.models import Decision, Ticket
+from triage.tickets.models import Correction, Decision, Ticket
 
 # Tickets per day for the last two weeks, per category (oldest day first): a quiet weekend, a
 # Monday peak, and settlement complaints growing at the end, as after a bank holiday.
@@ -107,9 +107,9 @@ def _verdict(ticket: Ticket, at: datetime, wrong: bool) -> Correction:
 
 
 def _seed(session: Session, settings: Settings) -> dict[str, Any]:
-    first = registry.ensure_active(session, settings)
+    first = training.ensure_active(session, settings)
     assert first is not None
-    model, taxonomy_hash = registry.train_from_labels(session, settings, lambda _m: None)
+    model, taxonomy_hash = training.train_from_labels(session, settings, lambda _m: None)
     candidate = registry.register(session, model, taxonomy_hash=taxonomy_hash, created_by="lead")
     now = utcnow()
     for day in range(14):
@@ -130,7 +130,7 @@ def _seed(session: Session, settings: Settings) -> dict[str, Any]:
             )
     session.add(
         Job(
-            kind="writeback",
+            kind="writeback.note",
             dedupe_key="wb-dead",
             status="dead",
             attempts=6,

@@ -15,8 +15,8 @@ from tests.browser.chromium import needs_chromium
 from tests.review.factories import make_ticket, make_user
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
-from triage.review.models import Reply
 from triage.routing import templates
+from triage.tickets.models import Reply
 
 PAN = "4111 1111 1111 1111"
 
@@ -151,7 +151,7 @@ def _assert_sent_once(session: Session, fake_zendesk: Any, ticket_id: int) -> No
     public = fake_zendesk.notes(48213, public=True)
     assert len(public) == 1
     assert "returned by your bank" in public[0]["body"] and "4111" not in public[0]["body"]
-    assert len(session.exec(select(Job).where(Job.kind == "send_reply")).all()) == 1
+    assert len(session.exec(select(Job).where(Job.kind == "review.send_reply")).all()) == 1
 
 
 @needs_chromium

@@ -1,7 +1,7 @@
 import numpy as np
 
 from triage.classify.calibration import expected_calibration_error, fit_temperature
-from triage.classify.model import softmax
+from triage.classify.classifier import softmax
 
 
 def test_fit_temperature_recovers_the_generating_temperature():

@@ -17,9 +17,9 @@ from sklearn.svm import LinearSVC
 
 from tests.classify.samples import EXAMPLES
 from triage.classify import fastpath
+from triage.classify.classifier import normalise
 from triage.classify.data import row_text
 from triage.classify.fastpath import FastScorer
-from triage.classify.model import normalise
 
 GOLDEN = Path(__file__).resolve().parents[2] / "evals" / "golden"
 EDGE_CASES = [

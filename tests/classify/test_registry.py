@@ -6,12 +6,12 @@ from sqlmodel import Session, select
 from tests.classify.samples import EXAMPLES, write_labels
 from triage.audit.models import AuditEvent
 from triage.classify import artefact, data, registry
+from triage.classify import tasks as training
 from triage.classify.models import ModelVersion
 from triage.classify.train import train
 from triage.config import Settings
 from triage.errors import TriageError
-from triage.review.models import Correction
-from triage.tickets.models import Ticket
+from triage.tickets.models import Correction, Ticket
 
 
 def _model(target: float = 0.9):
@@ -114,11 +114,11 @@ def test_ensure_active_trains_the_first_model(
     monkeypatch.setenv("TRIAGE_LABELS_DIR", str(labels))
     get_settings.cache_clear()
     messages: list[str] = []
-    version = registry.ensure_active(session, get_settings(), messages.append)
+    version = training.ensure_active(session, get_settings(), messages.append)
     session.commit()
     assert version is not None and registry.active_model(session).version == version
     assert any("training" in m for m in messages)
-    assert registry.ensure_active(session, get_settings(), messages.append) == version
+    assert training.ensure_active(session, get_settings(), messages.append) == version
     assert len(session.exec(select(ModelVersion)).all()) == 1
 
 

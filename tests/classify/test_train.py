@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from tests.classify.samples import EXAMPLES
+from triage.classify.classifier import TrainedModel
 from triage.classify.data import DataError, Example
-from triage.classify.model import TrainedModel
 from triage.classify.train import train
 
 

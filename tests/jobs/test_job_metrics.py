@@ -5,17 +5,17 @@ from datetime import timedelta
 from prometheus_client import REGISTRY, generate_latest
 from sqlmodel import Session
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs import queue
 from triage.jobs.stats import queue_stats
 
 
 def test_queue_depth_and_age_and_dead_jobs_are_exported(session: Session) -> None:
-    old = queue.enqueue(session, "writeback", ticket_id=None, payload={}, dedupe_key="a")
+    old = queue.enqueue(session, "writeback.note", ticket_id=None, payload={}, dedupe_key="a")
     old.run_at = utcnow() - timedelta(minutes=10)
     session.add(old)
-    queue.enqueue(session, "writeback", ticket_id=None, payload={}, dedupe_key="b")
-    dead = queue.enqueue(session, "writeback", ticket_id=None, payload={}, dedupe_key="c")
+    queue.enqueue(session, "writeback.note", ticket_id=None, payload={}, dedupe_key="b")
+    dead = queue.enqueue(session, "writeback.note", ticket_id=None, payload={}, dedupe_key="c")
     session.commit()
     dead.status = "dead"
     session.add(dead)

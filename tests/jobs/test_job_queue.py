@@ -9,14 +9,14 @@ from sqlmodel import Session, select
 from tests.writeback import scenario
 from triage.audit.models import AuditEvent
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
 
 
-def _enqueue(session: Session, key: str = "k1", kind: str = "writeback") -> Job:
+def _enqueue(session: Session, key: str = "k1", kind: str = "writeback.note") -> Job:
     job = queue.enqueue(session, kind, ticket_id=None, payload={"ticket_id": 1}, dedupe_key=key)
     session.commit()
     return job

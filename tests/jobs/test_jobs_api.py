@@ -30,7 +30,7 @@ def _token(session: Session, email: str, role: str) -> dict[str, str]:
 
 
 def _dead_job(session: Session) -> int:
-    job = queue.enqueue(session, "writeback", ticket_id=None, payload={}, dedupe_key="d1")
+    job = queue.enqueue(session, "writeback.note", ticket_id=None, payload={}, dedupe_key="d1")
     queue.claim(session, "w1", 30)
     assert job.id is not None
     queue.fail(session, job.id, "w1", "zendesk refused our credentials (HTTP 401)", permanent=True)

@@ -18,7 +18,7 @@ from tests.fakes.servicenow import FakeServiceNow
 from tests.fakes.zendesk import FakeZendesk
 from tests.writeback import scenario
 from triage.config import get_settings
-from triage.db import engine_for
+from triage.db.engine import engine_for
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
 

@@ -7,23 +7,24 @@ import threading
 
 from sqlmodel import Session, select
 
-from triage import db
+from triage.db import engine as db
+from triage.db import sqlite as sqlite_db
 from triage.jobs import queue
 from triage.jobs.models import Job
 
 
 def _write(session: Session, key: str) -> None:
-    queue.enqueue_id(session, "writeback", ticket_id=None, payload={}, dedupe_key=key)
+    queue.enqueue_id(session, "writeback.note", ticket_id=None, payload={}, dedupe_key=key)
 
 
 def test_a_session_that_only_read_takes_the_lock_to_write(session: Session) -> None:
     session.exec(select(Job)).all()
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    with db.session_write_lock(session):
-        assert db._SQLITE_WRITES.locked() is sqlite
+    on_sqlite = session.get_bind().dialect.name == "sqlite"
+    with sqlite_db.session_write_lock(session):
+        assert sqlite_db._SQLITE_WRITES.locked() is on_sqlite
         _write(session, "read-then-write")
         session.commit()
-    assert not db._SQLITE_WRITES.locked()
+    assert not sqlite_db._SQLITE_WRITES.locked()
 
 
 def test_a_session_that_already_wrote_goes_ahead_while_a_request_holds_the_lock(
@@ -33,11 +34,11 @@ def test_a_session_that_already_wrote_goes_ahead_while_a_request_holds_the_lock(
     finished = threading.Event()
 
     def complete() -> None:
-        with db.session_write_lock(session):
+        with sqlite_db.session_write_lock(session):
             session.commit()
         finished.set()
 
-    with db.write_transaction_lock(session.get_bind()):  # type: ignore[arg-type]
+    with sqlite_db.write_transaction_lock(session.get_bind()):  # type: ignore[arg-type]
         thread = threading.Thread(target=complete)
         thread.start()
         thread.join(timeout=30)
@@ -47,6 +48,6 @@ def test_a_session_that_already_wrote_goes_ahead_while_a_request_holds_the_lock(
 
 def test_write_scope_commits_under_the_lock(session: Session) -> None:
     with db.write_scope() as scoped:
-        assert db._SQLITE_WRITES.locked() is (scoped.get_bind().dialect.name == "sqlite")
+        assert sqlite_db._SQLITE_WRITES.locked() is (scoped.get_bind().dialect.name == "sqlite")
         _write(scoped, "scoped")
     assert session.exec(select(Job.dedupe_key)).all() == ["scoped"]

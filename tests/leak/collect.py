@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from tests.fakes import FakeServer
 from tests.fakes.openai_server import FakeOpenAI
 from tests.leak.scan import Document
-from triage.db import import_models
+from triage.db.engine import import_models
 from triage.logs import JsonFormatter
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from triage.classify.model import Prediction
+from triage.classify.classifier import Prediction
 from triage.llm.models import LlmCall
 from triage.tickets.models import Ticket
 

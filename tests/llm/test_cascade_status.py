@@ -9,7 +9,7 @@ import pytest
 from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.helpers import VALID, guess
-from triage.classify.model import Prediction
+from triage.classify.classifier import Prediction
 from triage.config import Settings, get_settings
 from triage.llm import cascade
 from triage.llm.breaker import breaker_for

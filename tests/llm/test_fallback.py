@@ -12,7 +12,7 @@ from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.helpers import VALID, calls, guess, make_ticket
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.llm import fallback
 from triage.llm.budget import period_starts
 from triage.llm.models import LlmCall
@@ -151,7 +151,7 @@ def test_invalid_answers_record_the_tokens_spent(
     outcome = run(session)
     assert (outcome.outcome, outcome.reason) == ("invalid", "invalid_output")
     assert len(fake_llm.requests) == 3
-    assert (outcome.tokens_in, outcome.tokens_out) == (360, 90)
+    assert (outcome.usage.tokens_in, outcome.usage.tokens_out) == (360, 90)
     assert calls(session)[0].tokens_in == 360
 
 

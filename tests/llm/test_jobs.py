@@ -1,4 +1,4 @@
-"""The "llm_fallback" job: classifier decision -> job -> LLM -> routing decision, in the DB."""
+"""The "llm.fallback" job: classifier decision -> job -> LLM -> routing decision, in the DB."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from sqlmodel import Session, col, select
 from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.helpers import VALID, guess, make_ticket
+from triage import flows
 from triage.classify import registry
+from triage.classify import tasks as training
 from triage.config import Settings
 from triage.jobs import handlers
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
 from triage.llm.models import LlmCall
-from triage.review.models import Reply
-from triage.routing import policy, rules, service
-from triage.tickets.models import Decision, Ticket
+from triage.routing import policy, rules
+from triage.tickets.models import Decision, Reply, Ticket
 
 Configure = Callable[..., Settings]
 
@@ -27,13 +28,13 @@ def pending_ticket(session: Session, settings: Settings) -> tuple[Ticket, Job]:
     """A ticket the classifier was unsure of, routed the way the webhook would route it."""
     ticket = make_ticket(session, "Batch B-20240314-02 has not arrived, it is Monday now.")
     routes = rules.load_routes(settings.labels_dir)
-    service.apply_decision(session, ticket, policy.decide_from_classifier(guess(), True, routes))
-    job = session.exec(select(Job).where(Job.kind == "llm_fallback")).one()
+    flows.apply_decision(session, ticket, policy.decide_from_classifier(guess(), True, routes))
+    job = session.exec(select(Job).where(Job.kind == "llm.fallback")).one()
     return ticket, job
 
 
 def run_job(session: Session, job: Job) -> dict:
-    handler = handlers.get("llm_fallback")
+    handler = handlers.get("llm.fallback")
     assert handler is not None
     return handler(session, job)
 
@@ -60,7 +61,7 @@ def test_confident_llm_answer_routes_the_ticket(
     reply = session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).one()
     assert "B-20240314-02" in reply.body
     kinds = set(session.exec(select(Job.kind)))
-    assert "writeback" in kinds
+    assert "writeback.note" in kinds
 
 
 def test_endpoint_failure_sends_the_ticket_to_review_with_the_reason(
@@ -110,7 +111,7 @@ def test_the_active_model_supplies_the_prediction(
     settings = configure()
     data = settings.labels_dir / "data"
     files = [data / "settlement_delay.jsonl", data / "payout_failure.jsonl"]  # small: fast
-    model, taxonomy_hash = registry.train_from_labels(
+    model, taxonomy_hash = training.train_from_labels(
         session, settings, lambda _m: None, files=files
     )
     version = registry.register(session, model, taxonomy_hash=taxonomy_hash, created_by="test").id

@@ -7,7 +7,7 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 from tests.llm.conftest import CATALOG
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.llm import retries
 from triage.llm.breaker import CircuitBreaker
 from triage.llm.prompt import load_prompt, quote_ticket, render_messages, version_for

@@ -19,12 +19,13 @@ from tests.fakes import openai_server
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.conftest import CATALOG, point_at
 from tests.llm.helpers import guess, make_ticket
+from triage import flows
 from triage.config import Settings
 from triage.jobs import handlers
 from triage.jobs.models import Job
 from triage.llm.models import LlmCall
 from triage.redaction import engine as redaction
-from triage.routing import policy, rules, service
+from triage.routing import policy, rules
 from triage.tickets.models import Decision
 
 REAL_URL = os.environ.get("TRIAGE_REAL_LLM_URL", "")
@@ -65,9 +66,9 @@ def test_fallback_job_against_a_real_model(
     )
     ticket = make_ticket(session, body, subject="Settlement missing")
     routes = rules.load_routes(settings.labels_dir)
-    service.apply_decision(session, ticket, policy.decide_from_classifier(guess(), True, routes))
-    job = session.exec(select(Job).where(Job.kind == "llm_fallback")).one()
-    handler = handlers.get("llm_fallback")
+    flows.apply_decision(session, ticket, policy.decide_from_classifier(guess(), True, routes))
+    job = session.exec(select(Job).where(Job.kind == "llm.fallback")).one()
+    handler = handlers.get("llm.fallback")
     assert handler is not None
     result = handler(session, job)
 

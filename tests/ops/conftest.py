@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from tests import signing
 from tests.ops import samples
 from tests.review.factories import bearer, make_user
-from triage.classify import registry
+from triage.classify import tasks as training
 from triage.config import Settings, get_settings
 from triage.main import create_app
 from triage.tickets.models import Decision
@@ -67,7 +67,7 @@ def ops_settings(
 
 @pytest.fixture
 def ops(ops_settings: Settings, session: Session) -> Iterator[Ops]:
-    first = registry.ensure_active(session, ops_settings)
+    first = training.ensure_active(session, ops_settings)
     assert first is not None
     lead = make_user(session, "lena@psp.example", "lead", [])
     teams = ["settlements", "disputes", "onboarding", "support_review"]

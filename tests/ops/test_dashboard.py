@@ -12,12 +12,11 @@ from sqlmodel import Session
 from tests.review.factories import bearer, make_user
 from triage.classify.models import ModelVersion
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs.models import Job
 from triage.llm.models import LlmCall
 from triage.main import create_app
-from triage.review.models import Correction
-from triage.tickets.models import Decision, Ticket
+from triage.tickets.models import Correction, Decision, Ticket
 
 Seeded = tuple[TestClient, dict[str, str], datetime]
 
@@ -88,10 +87,10 @@ def _seed_spend_and_jobs(session: Session, now: datetime) -> None:
         )
     for n, (kind, status, attempts, at) in enumerate(
         [
-            ("writeback", "dead", 6, now),
-            ("send_reply", "dead", 6, yesterday),
-            ("llm_fallback", "dead", 6, now),
-            ("writeback", "queued", 2, now),
+            ("writeback.note", "dead", 6, now),
+            ("review.send_reply", "dead", 6, yesterday),
+            ("llm.fallback", "dead", 6, now),
+            ("writeback.note", "queued", 2, now),
         ]
     ):
         session.add(
@@ -184,7 +183,7 @@ def test_dashboard_figures(seeded: Seeded) -> None:
     assert llm["today"]["disputes"]["remaining"] == llm["daily_budget_tokens"] - 370
 
     jobs = d["jobs"]
-    assert jobs["dead_by_kind"] == {"llm_fallback": 1, "send_reply": 1, "writeback": 1}
+    assert jobs["dead_by_kind"] == {"llm.fallback": 1, "review.send_reply": 1, "writeback.note": 1}
     assert _on(now, days, jobs["writeback_failures"]) == 1
     assert _on(yesterday, days, jobs["writeback_failures"]) == 1
     assert jobs["writeback_retrying"] == 1 and len(jobs["recent_dead"]) == 3

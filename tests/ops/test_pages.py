@@ -11,8 +11,8 @@ from sqlmodel import select
 from tests.ops import flows, samples
 from tests.ops.conftest import Ops
 from triage.audit.models import AuditEvent
+from triage.classify import tasks as training
 from triage.jobs.models import Job
-from triage.ops import training
 
 
 def _sign_in(client: TestClient, token: str) -> str:

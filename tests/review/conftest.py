@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from tests.review.factories import make_ticket, make_user
 from triage.config import Settings
 from triage.main import create_app
-from triage.review.models import Reply
+from triage.tickets.models import Reply
 
 
 @dataclass

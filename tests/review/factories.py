@@ -9,9 +9,8 @@ from typing import Any
 from sqlmodel import Session
 
 from triage.auth import service as users
-from triage.db import utcnow
-from triage.review.models import Reply
-from triage.tickets.models import Comment, Decision, Ticket
+from triage.db.engine import utcnow
+from triage.tickets.models import Comment, Decision, Reply, Ticket
 
 CATEGORY_TEAMS = {
     "settlement_delay": ("settlements", "high"),

@@ -9,8 +9,7 @@ from tests.review.conftest import World
 from tests.review.factories import bearer, make_ticket
 from triage.audit.models import AuditEvent
 from triage.jobs.models import Job
-from triage.review.models import Correction, Reply
-from triage.tickets.models import Decision, Ticket
+from triage.tickets.models import Correction, Decision, Reply, Ticket
 
 PAN = "4111 1111 1111 1111"
 
@@ -37,7 +36,7 @@ def test_confirm_records_a_confirming_correction_and_moves_the_ticket(
     assert (event.actor, event.ticket_id) == ("sam@psp.example", world.own)
     assert event.before["status"] == "in_review" and event.after["status"] == "reviewed"
     human = session.exec(select(Decision).where(Decision.stage == "human")).one()
-    job = session.exec(select(Job).where(Job.kind == "writeback")).one()
+    job = session.exec(select(Job).where(Job.kind == "writeback.note")).one()
     assert job.payload == {"ticket_id": world.own, "decision_id": human.id}
 
 
@@ -113,7 +112,7 @@ def test_edited_reply_is_redacted_before_storage_and_audited(
 def test_approve_needs_a_settled_category(client: TestClient, world: World, session: Session):
     response = client.post(f"/api/tickets/{world.own}/approve", headers=bearer(world.settlements))
     assert response.status_code == 409
-    assert session.exec(select(Job).where(Job.kind == "send_reply")).all() == []
+    assert session.exec(select(Job).where(Job.kind == "review.send_reply")).all() == []
 
 
 def test_approve_twice_queues_one_send_reply_job(
@@ -127,10 +126,10 @@ def test_approve_twice_queues_one_send_reply_job(
     assert first.json()["already_approved"] is False
     assert second.json()["already_approved"] is True
     assert first.json()["job_id"] == second.json()["job_id"]
-    jobs = session.exec(select(Job).where(Job.kind == "send_reply")).all()
+    jobs = session.exec(select(Job).where(Job.kind == "review.send_reply")).all()
     assert len(jobs) == 1
     reply_id = first.json()["reply"]["id"]
-    assert jobs[0].dedupe_key == f"send_reply:{reply_id}"
+    assert jobs[0].dedupe_key == f"review.send_reply:{reply_id}"
     assert len(_events(session, "reply.approve")) == 1
     locked = client.post(
         f"/api/tickets/{world.own}/reply", json={"body": "changed"}, headers=headers

@@ -9,7 +9,7 @@ from tests.review.conftest import World
 from tests.review.factories import bearer
 from triage.audit.models import AuditEvent
 from triage.jobs.models import Job
-from triage.review.models import Correction, Reply
+from triage.tickets.models import Correction, Reply
 
 TICKET_CALLS = [
     ("get", "/api/tickets/{id}", None),
@@ -49,7 +49,7 @@ def test_other_teams_ticket_is_404_and_untouched(
         assert "Dispute" not in response.text
     session.expire_all()
     assert session.exec(select(Correction)).all() == []
-    assert session.exec(select(Job).where(Job.kind == "send_reply")).all() == []
+    assert session.exec(select(Job).where(Job.kind == "review.send_reply")).all() == []
     actions = {e.action for e in session.exec(select(AuditEvent))}
     assert actions == {"user.create"}
     assert session.get(Reply, world.other_reply).body.startswith("Hello there")

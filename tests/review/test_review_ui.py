@@ -13,7 +13,7 @@ from tests.review.factories import make_ticket
 from triage.auth import sessions
 from triage.config import get_settings
 from triage.main import create_app
-from triage.review.models import Correction, Reply
+from triage.tickets.models import Correction, Reply
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

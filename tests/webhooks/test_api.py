@@ -169,7 +169,7 @@ def test_confident_ticket_is_classified_and_routed_in_the_request(
     assert decision.category == "settlement_delay"
     assert decision.threshold is None or decision.confidence is not None
     job = session.exec(select(Job).where(Job.ticket_id == data["ticket_id"])).one()
-    assert job.kind == ("writeback" if data["route"] in ("auto", "review") else "llm_fallback")
+    assert job.kind == ("writeback.note" if data["route"] in ("auto", "review") else "llm.fallback")
 
 
 def test_without_an_active_model_tickets_go_to_review(client: TestClient, session: Session) -> None:

@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 
 from tests.fakes import servicenow as fake_sn
 from tests.fakes import zendesk as fake_zd
+from triage import flows
 from triage.config import Settings, get_settings
 from triage.jobs import queue
 from triage.jobs.models import Job
-from triage.routing import policy, rules, service
+from triage.routing import policy, rules
 from triage.tickets.models import Decision, Ticket
 
 LABELS = Path(__file__).parents[1] / "routing" / "labels"
@@ -84,7 +85,7 @@ def routed_ticket(
     session.flush()
     routes = rules.load_routes(get_settings().labels_dir)
     decision = policy.decide_from_classifier(prediction or Pred(), False, routes)
-    row = session.get(Decision, service.apply_decision(session, ticket, decision))
+    row = session.get(Decision, flows.apply_decision(session, ticket, decision))
     assert row is not None
     if commit:
         session.commit()
@@ -131,9 +132,9 @@ def many_routed_tickets(session: Session, first_id: int, n: int) -> list[int]:
     session.flush()
     for decision in decisions:
         payload = {"ticket_id": decision.ticket_id, "decision_id": decision.id}
-        key = f"writeback:{decision.ticket_id}"
+        key = f"writeback.note:{decision.ticket_id}"
         queue.enqueue(
-            session, "writeback", ticket_id=decision.ticket_id, payload=payload, dedupe_key=key
+            session, "writeback.note", ticket_id=decision.ticket_id, payload=payload, dedupe_key=key
         )
     session.commit()
     return [first_id + i for i in range(n)]

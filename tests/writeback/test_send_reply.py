@@ -1,4 +1,4 @@
-"""The "send_reply" job: only an approved reply is sent, publicly, exactly once."""
+"""The "review.send_reply" job: only an approved reply is sent, publicly, exactly once."""
 
 import pytest
 from sqlmodel import Session, select
@@ -10,7 +10,7 @@ from triage.audit.models import AuditEvent
 from triage.jobs import queue
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
-from triage.review.models import Reply
+from triage.tickets.models import Reply
 
 
 def _approve_and_queue(session: Session, ticket_id: int | None, key: str) -> tuple[Reply, Job]:
@@ -18,7 +18,11 @@ def _approve_and_queue(session: Session, ticket_id: int | None, key: str) -> tup
     reply.status, reply.approved_by = "approved", "ana@psp.example"
     session.add(reply)
     job = queue.enqueue(
-        session, "send_reply", ticket_id=ticket_id, payload={"reply_id": reply.id}, dedupe_key=key
+        session,
+        "review.send_reply",
+        ticket_id=ticket_id,
+        payload={"reply_id": reply.id},
+        dedupe_key=key,
     )
     session.commit()
     return reply, job
@@ -41,7 +45,11 @@ def test_approved_reply_becomes_one_public_zendesk_comment(
     assert "reply.sent" in actions.all()
     # A second job for the same reply (e.g. a double click) sends nothing.
     queue.enqueue(
-        session, "send_reply", ticket_id=ticket.id, payload={"reply_id": reply.id}, dedupe_key="x"
+        session,
+        "review.send_reply",
+        ticket_id=ticket.id,
+        payload={"reply_id": reply.id},
+        dedupe_key="x",
     )
     session.commit()
     assert worker.run_once()
@@ -55,7 +63,11 @@ def test_unapproved_reply_is_refused(
     ticket, _, _ = scenario.routed_ticket(session, "zendesk", "5202")
     reply = session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).one()
     job = queue.enqueue(
-        session, "send_reply", ticket_id=ticket.id, payload={"reply_id": reply.id}, dedupe_key="r"
+        session,
+        "review.send_reply",
+        ticket_id=ticket.id,
+        payload={"reply_id": reply.id},
+        dedupe_key="r",
     )
     session.commit()
     worker = Worker("w1")

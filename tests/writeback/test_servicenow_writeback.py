@@ -45,7 +45,7 @@ def test_retried_job_finds_its_work_note_and_skips(
     assert Worker("w1").run_once()
     again = queue.enqueue(
         session,
-        "writeback",
+        "writeback.note",
         ticket_id=ticket.id,
         payload={"ticket_id": ticket.id, "decision_id": decision.id},
         dedupe_key="writeback:again",

@@ -7,10 +7,10 @@ from sqlmodel import Session, select
 
 from tests.fakes.zendesk import FakeZendesk
 from tests.writeback import scenario
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.jobs import queue
 from triage.jobs.worker import Worker
-from triage.review.models import Reply
+from triage.tickets.models import Reply
 
 PAN = "4111 1111 1111 1111"
 
@@ -63,10 +63,10 @@ def test_a_retried_job_sees_its_marker_and_does_not_write_twice(
     assert Worker("w1").run_once()
     again = queue.enqueue(
         session,
-        "writeback",
+        "writeback.note",
         ticket_id=ticket.id,
         payload={"ticket_id": ticket.id, "decision_id": decision.id},
-        dedupe_key=f"writeback:{ticket.id}:again",
+        dedupe_key=f"writeback.note:{ticket.id}:again",
     )
     session.commit()
 

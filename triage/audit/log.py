@@ -7,7 +7,8 @@ from typing import Any
 from sqlmodel import Session
 
 from triage.audit.models import AuditEvent
-from triage.db import insert_row, utcnow
+from triage.db.engine import utcnow
+from triage.db.statements import insert_row
 
 
 def record(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
 
 
 class AuditEvent(SQLModel, table=True):

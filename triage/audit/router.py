@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from triage.audit.models import AuditEvent
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.db import get_session
+from triage.db.engine import get_session
 
 router = APIRouter(prefix="/api", tags=["audit"])
 

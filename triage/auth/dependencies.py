@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from triage.auth import service, sessions
 from triage.auth.models import ROLES, User
 from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.db.engine import get_session
 from triage.errors import TriageError
 
 CSRF_HEADER = "x-csrf-token"

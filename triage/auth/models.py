@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
 
 ROLES = ("analyst", "lead", "admin")
 

@@ -16,7 +16,7 @@ from typing import Any
 import skops.io as sio
 from skops.io.exceptions import UntrustedTypesFoundException
 
-from triage.classify.model import TrainedModel
+from triage.classify.classifier import TrainedModel
 from triage.errors import TriageError
 
 TRUSTED_TYPES = [
@@ -27,7 +27,7 @@ TRUSTED_TYPES = [
     "sklearn.pipeline.FeatureUnion",
     "sklearn.pipeline.Pipeline",
     "sklearn.svm._classes.LinearSVC",
-    "triage.classify.model.normalise",
+    "triage.classify.classifier.normalise",
 ]
 ARTEFACT_FILE = "model.skops"
 METADATA_FILE = "metadata.json"

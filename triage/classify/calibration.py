@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import minimize_scalar
 
-from triage.classify.model import softmax
+from triage.classify.classifier import softmax
 
 
 def negative_log_likelihood(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from triage.classify.model import TrainedModel
+    from triage.classify.classifier import TrainedModel
 
 ModelOption = Annotated[
     str | None, typer.Option("--model", help="model directory or version id (default: active)")
@@ -23,7 +23,6 @@ MoreFiles = Annotated[
     list[Path] | None, typer.Argument(help="more JSON Lines files (a shell glob after --data)")
 ]
 ActorOption = Annotated[str | None, typer.Option("--actor", help="who is acting (audit log)")]
-SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
 
 
 def _progress(message: str) -> None:
@@ -71,12 +70,13 @@ def _train_to_dir(files: list[Path], taxonomy: Path | None, out: Path) -> None:
 
 def _train_to_db(files: list[Path] | None, taxonomy: Path | None, actor: str) -> None:
     from triage.classify import registry
+    from triage.classify import tasks as training
     from triage.config import get_settings
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
 
     settings = get_settings()
     with session_scope() as session:
-        model, taxonomy_hash = registry.train_from_labels(
+        model, taxonomy_hash = training.train_from_labels(
             session, settings, _progress, files=files, taxonomy=taxonomy
         )
         row = registry.register(session, model, taxonomy_hash=taxonomy_hash, created_by=actor)
@@ -116,7 +116,7 @@ def train(
 
 def _load_model(ref: str | None) -> TrainedModel:
     from triage.classify import artefact, registry
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
     from triage.errors import TriageError
 
     if ref is not None and Path(ref).is_dir():
@@ -131,6 +131,8 @@ def _load_model(ref: str | None) -> TrainedModel:
 
 
 def _print_metrics(result: dict[str, Any]) -> None:
+    from triage.classify.evaluate import SUMMARY_KEYS
+
     for key in SUMMARY_KEYS:
         typer.echo(f"{key:16s} {result[key]}")
     if "out_of_scope" in result:
@@ -212,7 +214,7 @@ def promote(
 ) -> None:
     """Activate a version after it passes evals/gates.yaml on the golden set."""
     from triage.classify import promotion
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
 
     if force and not (reason and reason.strip()):
         raise typer.BadParameter("--force needs --reason", param_hint="--reason")
@@ -232,7 +234,7 @@ def _report(lines: list[str], echo: Callable[[str], None]) -> None:
 def rollback(actor: ActorOption = None) -> None:
     """Re-activate the previously active model version."""
     from triage.classify import registry
-    from triage.db import session_scope
+    from triage.db.engine import session_scope
 
     with _errors(), session_scope() as session:
         row = registry.rollback(session, _actor(actor))

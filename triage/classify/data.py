@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session, col, select
 
+from triage import labels
 from triage.config import Settings
 from triage.errors import TriageError
 from triage.tickets import text as quoting
@@ -91,7 +91,7 @@ def load_files(paths: Iterable[Path], redact: bool = True) -> list[Example]:
 
 
 def label_files(labels_dir: Path) -> list[Path]:
-    files = sorted((labels_dir / "data").glob("*.jsonl"))
+    files = labels.training_files(labels_dir)
     if not files:
         raise DataError(f"no training data: {labels_dir / 'data'} holds no *.jsonl files")
     return files
@@ -100,9 +100,9 @@ def label_files(labels_dir: Path) -> list[Path]:
 def load_taxonomy(path: Path) -> list[str]:
     """Category ids in the order the taxonomy file lists them."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"{path}: cannot read the taxonomy ({type(exc).__name__})") from None
+        document = labels.read(path).data or {}
+    except labels.LabelsError as exc:
+        raise DataError(str(exc)) from None
     categories = document.get("categories") if isinstance(document, dict) else None
     if not isinstance(categories, list) or not categories:
         raise DataError(f"{path}: expected a non-empty 'categories' list")
@@ -152,8 +152,7 @@ def corrections(session: Session, holdout: bool | None = None) -> list[Example]:
     `holdout` True keeps only the held-out tickets, False only the trainable ones, None all.
     The result is ordered by each ticket's latest verdict, so deduplication keeps the newest.
     """
-    from triage.review.models import Correction
-    from triage.tickets.models import Ticket
+    from triage.tickets.models import Correction, Ticket
 
     query = (
         select(Correction, Ticket)

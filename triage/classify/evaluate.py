@@ -12,10 +12,12 @@ from numpy.typing import ArrayLike
 from sklearn.metrics import precision_recall_fscore_support
 
 from triage.classify.calibration import expected_calibration_error
-from triage.classify.data import DataError, Example
-from triage.classify.model import TrainedModel
+from triage.classify.classifier import TrainedModel
+from triage.classify.data import DataError, Example, load_files
 
-GATE_METRICS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
+# The figures every report of a model shows (eval, compare, promote) and the gates may bound.
+SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
+GOLDEN_DIR = "golden"
 
 
 def _per_class(true: list[str], pred: list[str]) -> tuple[dict[str, dict[str, float]], float]:
@@ -84,8 +86,25 @@ def evaluate(model: TrainedModel, examples: Sequence[Example]) -> dict[str, Any]
     )
 
 
+def summary(model: TrainedModel, examples: Sequence[Example]) -> dict[str, Any] | None:
+    """The SUMMARY_KEYS figures of `model` on `examples`; None when there are none."""
+    if not examples:
+        return None
+    result = evaluate(model, examples)
+    return {key: result[key] for key in SUMMARY_KEYS}
+
+
+def golden_examples(evals_dir: Path) -> list[Example]:
+    """evals/golden/*.jsonl: held out from training, unchanged between retrains."""
+    folder = evals_dir / GOLDEN_DIR
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise DataError(f"no golden set in {folder}")
+    return load_files(files)
+
+
 def load_gates(path: Path) -> dict[str, dict[str, float]]:
-    """gates: {metric: {min: x} | {max: x}} over the metrics in GATE_METRICS."""
+    """gates: {metric: {min: x} | {max: x}} over the metrics in SUMMARY_KEYS."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -94,7 +113,7 @@ def load_gates(path: Path) -> dict[str, dict[str, float]]:
     if not isinstance(gates, dict):
         raise DataError(f"{path}: expected a 'gates' mapping")
     for metric, bound in gates.items():
-        if metric not in GATE_METRICS or not isinstance(bound, dict) or not bound:
+        if metric not in SUMMARY_KEYS or not isinstance(bound, dict) or not bound:
             raise DataError(f"{path}: gate {metric!r} must be a known metric with min or max")
         if set(bound) - {"min", "max"}:
             raise DataError(f"{path}: gate {metric!r} takes only min and max")

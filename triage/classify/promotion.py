@@ -7,10 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from triage.classify import data, evaluate, registry
+from triage.classify import evaluate, registry
 from triage.config import get_settings
-
-SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
 
 
 @dataclass
@@ -24,13 +22,11 @@ class Outcome:
 def golden_metrics(session: Session, version_id: str) -> tuple[dict[str, Any], list[str]]:
     """The version's metrics on evals/golden/*.jsonl and the gates it fails there."""
     settings = get_settings()
-    files = sorted((settings.evals_dir / "golden").glob("*.jsonl"))
-    if not files:
-        raise data.DataError(f"no golden set in {settings.evals_dir / 'golden'}")
+    golden = evaluate.golden_examples(settings.evals_dir)
     model = registry.load_version(registry.get_version(session, version_id))
-    result = evaluate.evaluate(model, data.load_files(files))
+    result = evaluate.evaluate(model, golden)
     gates = evaluate.load_gates(settings.evals_dir / "gates.yaml")
-    return {k: result[k] for k in SUMMARY_KEYS}, evaluate.check_gates(result, gates)
+    return {k: result[k] for k in evaluate.SUMMARY_KEYS}, evaluate.check_gates(result, gates)
 
 
 def promote(

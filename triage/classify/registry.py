@@ -1,4 +1,5 @@
 """Model versions in the database: register, activate, roll back, and load the active one.
+Training lives in train.py (the algorithm) and tasks.py (the job, and the first start).
 
 Every process serves the version marked active; `active_model` keeps it loaded (see loaded.py).
 """
@@ -7,22 +8,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from triage import metrics
 from triage.audit import log as audit
-from triage.classify import artefact, data
+from triage.classify import artefact
 from triage.classify.loaded import LoadedModel
-from triage.classify.models import ModelVersion
-from triage.classify.train import Progress, quiet, train
-from triage.config import Settings
-from triage.db import utcnow
+from triage.classify.models import ModelVersion, VersionStatus
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 
 log = logging.getLogger(__name__)
-ACTIVE, CANDIDATE, RETIRED = "active", "candidate", "retired"
+ACTIVE, CANDIDATE, RETIRED = VersionStatus.ACTIVE, VersionStatus.CANDIDATE, VersionStatus.RETIRED
 
 
 VERSION_PREFIX = "clf-"
@@ -169,45 +167,3 @@ def _publish(version_id: str | None) -> None:
 
 
 _ACTIVE = LoadedModel("active", _active_id, load_version, on_change=_publish)
-
-
-def train_from_labels(
-    session: Session,
-    settings: Settings,
-    progress: Progress,
-    files: list[Path] | None = None,
-    taxonomy: Path | None = None,
-) -> tuple[artefact.TrainedModel, str]:
-    """Train on labels/data (or `files`) plus corrections; returns the model and taxonomy hash."""
-    examples = data.training_rows(session, settings, files)
-    taxonomy = taxonomy or settings.labels_dir / "taxonomy.yaml"
-    categories = data.load_taxonomy(taxonomy) if taxonomy.exists() else None
-    if categories is not None:
-        data.check_labels(examples, categories)
-    model = train(
-        examples,
-        target_precision=settings.target_precision,
-        min_examples=settings.min_examples_per_category,
-        categories=categories,
-        progress=progress,
-    )
-    labels = categories or model.labels
-    return model, data.taxonomy_hash(taxonomy if categories else None, labels)
-
-
-def ensure_active(
-    session: Session, settings: Settings, progress: Progress | None = None
-) -> str | None:
-    """First start: with no model version at all, train one from labels/data and activate it."""
-    progress = progress or quiet
-    current = active_version(session)
-    if current is not None:
-        return current.id
-    if session.exec(select(ModelVersion.id)).first() is not None:
-        progress("model versions exist but none is active: promote one with `triage promote`")
-        return None
-    progress("no model yet: training the first one from labels/data")
-    model, taxonomy_hash = train_from_labels(session, settings, progress)
-    row = register(session, model, taxonomy_hash=taxonomy_hash, created_by="system")
-    activate(session, row.id, "system", detail="first model, trained at start-up")
-    return row.id

@@ -22,8 +22,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
 from triage.classify import calibration, evaluate, thresholds
-from triage.classify.data import DataError, Example, data_hash
-from triage.classify.model import (
+from triage.classify.classifier import (
     TrainedModel,
     build_classifier,
     build_features,
@@ -31,6 +30,7 @@ from triage.classify.model import (
     score_matrix,
     softmax,
 )
+from triage.classify.data import DataError, Example, data_hash
 
 Progress = Callable[[str], None]
 FOLDS = 5

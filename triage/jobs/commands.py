@@ -61,7 +61,7 @@ def list_jobs(
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
 ) -> None:
     """List jobs, newest first, one JSON object per line."""
-    from triage.db import import_models, session_scope
+    from triage.db.engine import import_models, session_scope
     from triage.jobs import queue
 
     import_models()
@@ -76,7 +76,7 @@ def retry_job(
     actor: Annotated[str, typer.Option(help="Who retries it (for the audit log).")] = "cli",
 ) -> None:
     """Send a dead job back to the queue with fresh attempts (audited)."""
-    from triage.db import import_models, session_scope
+    from triage.db.engine import import_models, session_scope
     from triage.errors import TriageError
     from triage.jobs import queue
 

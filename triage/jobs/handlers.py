@@ -1,4 +1,4 @@
-"""The handler registry: job kind -> function(session, job) -> result dict."""
+"""The handler registry: task kind (jobs.models.TaskKind) -> function(session, job) -> result."""
 
 from __future__ import annotations
 
@@ -8,18 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from triage.jobs.models import Job
+from triage.jobs.models import Job, TaskKind
 
 Handler = Callable[[Session, Job], dict[str, Any]]
-
-# Where each kind's handler lives. Imported on first use: a write-back worker never loads the
-# LLM stack, and those modules import this one for the decorator (no import cycle).
-HANDLER_MODULES = {
-    "writeback": "triage.writeback.jobs",
-    "send_reply": "triage.writeback.jobs",
-    "llm_fallback": "triage.llm.jobs",
-    "train_model": "triage.ops.training",
-}
 
 _REGISTRY: dict[str, Handler] = {}
 
@@ -51,12 +42,14 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def load() -> dict[str, Handler]:
     """Every handler (for listings and checks); workers load them one kind at a time."""
-    for module in set(HANDLER_MODULES.values()):
-        importlib.import_module(module)
+    for kind in TaskKind:
+        importlib.import_module(kind.module)
     return _REGISTRY
 
 
 def get(kind: str) -> Handler | None:
-    if kind not in _REGISTRY and kind in HANDLER_MODULES:
-        importlib.import_module(HANDLER_MODULES[kind])
+    """The handler of `kind`, importing its domain's tasks.py on first use: a write-back worker
+    never loads the LLM stack, and those modules import this one for the decorator."""
+    if kind not in _REGISTRY and kind in TaskKind._value2member_map_:
+        importlib.import_module(TaskKind(kind).module)
     return _REGISTRY.get(kind)

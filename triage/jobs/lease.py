@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from triage.db import write_scope
+from triage.db.engine import write_scope
 from triage.jobs import queue
 
 log = logging.getLogger(__name__)

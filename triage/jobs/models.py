@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class TaskKind(StrEnum):
+    """Durable tasks, namespaced by the domain whose `tasks.py` handles them."""
+
+    WRITEBACK_NOTE = "writeback.note"
+    LLM_FALLBACK = "llm.fallback"
+    CLASSIFY_TRAIN = "classify.train"
+    REVIEW_SEND_REPLY = "review.send_reply"
+
+    @property
+    def module(self) -> str:
+        """The module that registers this kind's handler."""
+        return f"triage.{self.value.split('.', 1)[0]}.tasks"
 
 
 class Job(SQLModel, table=True):
@@ -20,7 +42,7 @@ class Job(SQLModel, table=True):
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     dedupe_key: str = Field(max_length=200, unique=True)
-    status: str = Field(default="queued", max_length=20)
+    status: str = Field(default=JobStatus.QUEUED, max_length=20)
     attempts: int = 0
     max_attempts: int = 6
     run_at: datetime = Field(default_factory=utcnow)

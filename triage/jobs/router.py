@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.db import get_session
+from triage.db.engine import get_session
 from triage.jobs import queue
 from triage.jobs.models import Job
 

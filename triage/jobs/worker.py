@@ -20,10 +20,11 @@ from sqlmodel import Session
 
 from triage import metrics
 from triage.config import get_settings
-from triage.db import get_engine, import_models, session_write_lock, utcnow, write_scope
+from triage.db.engine import get_engine, import_models, utcnow, write_scope
+from triage.db.sqlite import session_write_lock
 from triage.jobs import handlers, lease, queue
 from triage.jobs.handlers import PermanentError, RetryableError
-from triage.jobs.models import Job
+from triage.jobs.models import Job, JobStatus, TaskKind
 from triage.redaction import engine as redaction
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class Worker:
         import_models()
         # Every ticket gets a write-back job: load its handler now rather than in the middle of
         # the first one, where the import would hold the GIL that webhook requests wait for.
-        handlers.get("writeback")
+        handlers.get(TaskKind.WRITEBACK_NOTE)
 
     def run_once(self) -> bool:
         """Claim and run one due job; False when there was nothing to do."""
@@ -162,7 +163,7 @@ class Worker:
                 session.commit()
         latency = (utcnow() - job.created_at).total_seconds()
         metrics.JOB_LATENCY.labels(kind=job.kind).observe(max(latency, 0.0))
-        return "done"
+        return JobStatus.DONE
 
     def _fail(
         self, job: Job, error: str, permanent: bool = False, retry_after: float | None = None

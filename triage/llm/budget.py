@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.llm.models import LlmCall
 
 # Outcomes for which a request actually reached the endpoint (what the rate limit counts).

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from triage import labels
 
 # Links are for analysts to fill in: a model-filled URL in a merchant reply is a phishing risk.
 LLM_SKIPPED_SLOT_SUFFIXES = ("_url",)
@@ -85,15 +85,13 @@ def _template(raw: dict[str, Any]) -> TemplateInfo:
 
 @lru_cache(maxsize=4)
 def load_catalog(labels_dir: Path) -> Catalog:
-    taxonomy_bytes = (labels_dir / "taxonomy.yaml").read_bytes()
-    index_bytes = (labels_dir / "templates" / "index.yaml").read_bytes()
-    taxonomy = yaml.safe_load(taxonomy_bytes)
-    index = yaml.safe_load(index_bytes)
+    taxonomy_doc, index_doc = labels.taxonomy(labels_dir), labels.templates_index(labels_dir)
+    taxonomy, index = taxonomy_doc.data, index_doc.data
     categories = tuple(
         CategoryInfo(id=str(c["id"]), name=str(c["name"]), description=str(c["description"]))
         for c in taxonomy["categories"]
     )
     known = {c.id for c in categories}
     templates = tuple(_template(t) for t in index["templates"] if t["category"] in known)
-    digest = hashlib.sha256(taxonomy_bytes + b"\0" + index_bytes).hexdigest()
+    digest = hashlib.sha256(taxonomy_doc.raw + b"\0" + index_doc.raw).hexdigest()
     return Catalog(categories=categories, templates=templates, digest=digest)

@@ -9,7 +9,7 @@ import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from triage.config import Settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 
 # A Retry-After longer than this is not waited out inside a job: the call fails and the
 # ticket goes to review, rather than holding a worker hostage to the endpoint.

@@ -8,8 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
-
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
@@ -26,6 +24,8 @@ def side_by_side(result: dict[str, Any]) -> list[str]:
     candidate, baseline = result["candidate"], result["baseline"]
     base = f"{baseline['status']} {baseline['version']}" if baseline else "(no active model)"
     lines = [f"candidate {candidate['version']}  vs  {base}"]
+    from triage.classify.evaluate import SUMMARY_KEYS
+
     for set_name, title in (("golden", "golden set"), ("holdout", "held-out corrections")):
         lines.append("")
         lines.append(f"{title} (n={result[f'{set_name}_n']})")
@@ -51,9 +51,9 @@ def compare(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Candidate against the active model on evals/golden and on held-out recent corrections."""
-    from triage.db import session_scope
+    from triage.classify import compare as comparison
+    from triage.db.engine import session_scope
     from triage.errors import TriageError
-    from triage.ops import compare as comparison
 
     try:
         with session_scope() as session:
@@ -73,16 +73,17 @@ def shadow(
     actor: Annotated[str | None, typer.Option("--actor", help="who is acting (audit log)")] = None,
 ) -> None:
     """Run a candidate in shadow beside the active model (records, never routes), or --off."""
-    from triage.db import session_scope
+    from triage.classify import shadow as shadow_mode
+    from triage.db.engine import session_scope
     from triage.errors import TriageError
-    from triage.ops import shadow as shadow_mode
+    from triage.ops import shadow as shadow_report
 
     if off == (version is not None):
         raise typer.BadParameter("give a VERSION or --off, not both and not neither")
     try:
         with session_scope() as session:
             row = shadow_mode.set_shadow(session, version, actor or f"cli:{getpass.getuser()}")
-            stats = shadow_mode.stats(session, row.id) if row is not None else None
+            stats = shadow_report.stats(session, row.id) if row is not None else None
     except TriageError as exc:
         raise _fail(exc.message) from None
     if row is None:

@@ -11,11 +11,13 @@ from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
+from triage.classify import compare, shadow
+from triage.classify import tasks as training
 from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.db.engine import get_session
 from triage.errors import TriageError
 from triage.jobs.models import Job
-from triage.ops import compare, dashboard, drift, service, shadow, training
+from triage.ops import dashboard, drift, service
 
 router = APIRouter(prefix="/api/ops", tags=["ops"])
 

@@ -11,13 +11,12 @@ from typing import Any
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from triage.classify import promotion, registry
+from triage.classify import compare, evaluate, promotion, registry, shadow
 from triage.classify.models import ModelVersion
 from triage.errors import TriageError
-from triage.ops import compare, shadow
+from triage.ops import shadow as shadow_report
 
 MAX_VERSIONS = 50
-SUMMARY_KEYS = compare.SUMMARY_KEYS
 
 
 def _thresholds(values: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +34,7 @@ def _thresholds(values: dict[str, Any]) -> dict[str, Any]:
 
 def _cv(metrics: dict[str, Any]) -> dict[str, Any] | None:
     cv = metrics.get("cv")
-    return {k: cv[k] for k in SUMMARY_KEYS if k in cv} if isinstance(cv, dict) else None
+    return {k: cv[k] for k in evaluate.SUMMARY_KEYS if k in cv} if isinstance(cv, dict) else None
 
 
 def version_view(row: ModelVersion) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def rollback(session: Session, actor: str) -> ModelVersion:
 
 def shadow_summary(session: Session) -> dict[str, Any] | None:
     version_id = shadow.shadow_version_id(session)
-    return shadow.stats(session, version_id) if version_id else None
+    return shadow_report.stats(session, version_id) if version_id else None
 
 
 def active_id(session: Session) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
 
 
 def day_of(session: Session, column: Any) -> Any:

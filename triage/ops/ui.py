@@ -11,10 +11,13 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from triage.auth import dependencies as auth
+from triage.classify import compare, evaluate, shadow
+from triage.classify import tasks as training
 from triage.config import Settings
 from triage.errors import TriageError
 from triage.jobs import queue
-from triage.ops import compare, dashboard, drift, service, shadow, training, views
+from triage.jobs.models import JobStatus
+from triage.ops import dashboard, drift, service, views
 from triage.ops.router import job_view
 from triage.review import pages
 from triage.review.pages import CSRF_FAILED, Config, Csrf, Db, MaybeCaller
@@ -85,7 +88,7 @@ def models_page(
         active=service.active_id(session),
         shadow=service.shadow_summary(session),
         training=job,
-        training_running=bool(job and job["status"] in ("queued", "running")),
+        training_running=bool(job and job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING)),
         notice=notice[:300] or None,
         error=error[:500] or None,
     )
@@ -106,7 +109,7 @@ def compare_page(
             request, "error.html", page, settings, exc.status_code, error=exc.message
         )
     return views.render(
-        request, "compare.html", page, settings, c=result, keys=compare.SUMMARY_KEYS
+        request, "compare.html", page, settings, c=result, keys=evaluate.SUMMARY_KEYS
     )
 
 

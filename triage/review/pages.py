@@ -16,7 +16,7 @@ from triage.auth import dependencies as auth
 from triage.auth import sessions
 from triage.auth.models import User
 from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.db.engine import get_session
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"

@@ -11,15 +11,22 @@ from sqlmodel import Session, col, select
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.review import schemas
-from triage.review.models import Correction, Reply
-from triage.tickets.models import Comment, Decision, Ticket
+from triage.tickets.models import (
+    Comment,
+    Correction,
+    Decision,
+    Reply,
+    ReplyStatus,
+    Ticket,
+    TicketStatus,
+)
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-REVIEW_STATUS = "in_review"
-SETTLED_STATUSES = ("auto_routed", "reviewed")
+REVIEW_STATUS = TicketStatus.IN_REVIEW
+SETTLED_STATUSES = (TicketStatus.AUTO_ROUTED, TicketStatus.REVIEWED)
 MAX_LIMIT = 200
 
 
@@ -48,14 +55,16 @@ def visible_ticket(session: Session, user: User, ticket_id: int, lock: bool = Fa
 def stage_of(ticket: Ticket, reply_status: str | None) -> schemas.Stage:
     if ticket.status == REVIEW_STATUS:
         return "category"
-    if ticket.status in SETTLED_STATUSES and reply_status == "draft":
+    if ticket.status in SETTLED_STATUSES and reply_status == ReplyStatus.DRAFT:
         return "reply"
-    return "waiting" if ticket.status in ("new", "llm_pending") else "done"
+    return "waiting" if ticket.status in (TicketStatus.NEW, TicketStatus.LLM_PENDING) else "done"
 
 
 def _stage_clause(stage: str | None) -> Any:
     needs_category = col(Ticket.status) == REVIEW_STATUS
-    needs_reply = (col(Ticket.status).in_(SETTLED_STATUSES)) & (col(Reply.status) == "draft")
+    needs_reply = (col(Ticket.status).in_(SETTLED_STATUSES)) & (
+        col(Reply.status) == ReplyStatus.DRAFT
+    )
     if stage == "category":
         return needs_category
     if stage == "reply":

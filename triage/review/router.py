@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.db import get_session
+from triage.db.engine import get_session
 from triage.review import queries, schemas, service
 
 router = APIRouter(prefix="/api", tags=["review"])

@@ -15,17 +15,16 @@ from sqlmodel import Session, select
 from triage.audit import log as audit
 from triage.auth.models import User
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
-from triage.jobs import queue
 from triage.jobs.models import Job
 from triage.redaction import engine as redaction
 from triage.review import queries, replies, schemas
-from triage.review.models import Correction, Reply
 from triage.routing import rules
-from triage.tickets.models import Decision, Ticket
+from triage.routing import service as routing
+from triage.tickets.models import Correction, Reply, Ticket, TicketStatus
 
-CONFIRMABLE = ("in_review", "auto_routed")
+CONFIRMABLE = (TicketStatus.IN_REVIEW, TicketStatus.AUTO_ROUTED)
 
 
 @lru_cache(maxsize=4)
@@ -55,7 +54,7 @@ def _settle(
 ) -> Correction:
     """Record the human decision (Correction + Decision rows) and move the ticket to its team."""
     assert ticket.id is not None
-    was_in_review = ticket.status == "in_review"
+    was_in_review = ticket.status == TicketStatus.IN_REVIEW
     old_category = ticket.category
     route = routes().for_category(category)
     correction = Correction(
@@ -70,35 +69,18 @@ def _settle(
     if old_category != category:
         # The model's confidence was for the old category; a human choice has none.
         ticket.confidence = None
-    ticket.status, ticket.updated_at = "reviewed", utcnow()
+    ticket.status, ticket.updated_at = TicketStatus.REVIEWED, utcnow()
     session.add_all([correction, ticket])
     session.flush()
-    decision = _human_decision(session, user, ticket, correction)
-    if was_in_review or old_category != category:
-        # The ticket's group and tags in the ticketing system must follow the human decision.
-        queue.enqueue(
-            session,
-            "writeback",
-            ticket_id=ticket.id,
-            payload={"ticket_id": ticket.id, "decision_id": decision.id},
-            dedupe_key=f"writeback:{ticket.id}:{decision.id}",
-        )
+    reasons = {
+        "analyst": user.email,
+        "correction_id": correction.id,
+        "confirmed": correction.confirmed,
+    }
+    # The ticket's group and tags in the ticketing system must follow the human decision.
+    write_back = was_in_review or old_category != category
+    routing.record_human(session, ticket, reasons, write_back)
     return correction
-
-
-def _human_decision(session: Session, user: User, ticket: Ticket, c: Correction) -> Decision:
-    assert ticket.id is not None
-    row = Decision(
-        ticket_id=ticket.id,
-        stage="human",
-        category=ticket.category,
-        route="review",
-        team=ticket.team,
-        reasons={"analyst": user.email, "correction_id": c.id, "confirmed": c.confirmed},
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def confirm(session: Session, user: User, ticket_id: int, detail: str | None = None) -> Ticket:
@@ -118,7 +100,7 @@ def correct(session: Session, user: User, ticket_id: int, category: str, reason:
     if not routes().knows(category):
         raise TriageError(f"unknown category {category!r}", 422)
     ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
-    if ticket.status not in (*CONFIRMABLE, "reviewed"):
+    if ticket.status not in (*CONFIRMABLE, TicketStatus.REVIEWED):
         raise TriageError(f"a ticket in status {ticket.status} cannot be corrected", 409)
     clean_reason = redaction.redact(reason).text.strip()[:1000]
     if not clean_reason:
@@ -144,12 +126,12 @@ def approve(session: Session, user: User, ticket_id: int) -> tuple[Reply, Job, b
 
 def requeue(session: Session, user: User, ticket_id: int, reason: str | None) -> Ticket:
     ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
-    if ticket.status == "in_review":
+    if ticket.status == TicketStatus.IN_REVIEW:
         return ticket
-    if ticket.status not in ("auto_routed", "reviewed"):
+    if ticket.status not in (TicketStatus.AUTO_ROUTED, TicketStatus.REVIEWED):
         raise TriageError(f"a ticket in status {ticket.status} cannot go back to review", 409)
     before = _state(ticket)
-    ticket.status, ticket.updated_at = "in_review", utcnow()
+    ticket.status, ticket.updated_at = TicketStatus.IN_REVIEW, utcnow()
     session.add(ticket)
     session.flush()
     detail = redaction.redact(reason).text.strip()[:1000] if reason else None
@@ -165,7 +147,7 @@ def bulk_confirm(
     skipped: list[int] = []
     for ticket_id in dict.fromkeys(ticket_ids):
         ticket = session.get(Ticket, ticket_id) if 1 <= ticket_id <= schemas.MAX_ID else None
-        if ticket is None or ticket.status != "in_review" or ticket.category is None:
+        if ticket is None or ticket.status != TicketStatus.IN_REVIEW or ticket.category is None:
             skipped.append(ticket_id)
             continue
         try:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.db.engine import get_session
 from triage.review import pages, queries, service, ui_actions, ui_auth
 
 router = APIRouter(include_in_schema=False)

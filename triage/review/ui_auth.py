@@ -14,7 +14,7 @@ from triage.auth import dependencies as auth
 from triage.auth import service as users
 from triage.auth import sessions
 from triage.config import Settings, get_settings
-from triage.db import get_session
+from triage.db.engine import get_session
 from triage.review import pages
 
 router = APIRouter(include_in_schema=False)

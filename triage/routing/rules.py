@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from triage import labels
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 
@@ -80,5 +80,4 @@ def parse_routes(data: Any) -> Routes:
 @lru_cache(maxsize=4)
 def load_routes(labels_dir: Path) -> Routes:
     """Parse labels_dir/routing.yaml (cached per directory; the file changes only on deploy)."""
-    with (Path(labels_dir) / "routing.yaml").open(encoding="utf-8") as fh:
-        return parse_routes(yaml.safe_load(fh))
+    return parse_routes(labels.routing(labels_dir).data)

@@ -1,29 +1,31 @@
-"""Store a routing decision: the Decision row, the ticket's new state, the draft reply, the
-audit event and the follow-up job, all in the caller's transaction (promise 2)."""
+"""Record routing decisions: the Decision row, the ticket's new state, the audit event and the
+follow-up task (write-back, or the LLM fallback), together and in the caller's transaction
+(promise 2). The one writer of Decision rows and of write-back tasks; draft replies belong to
+review.replies, called by the ingest flow."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from triage.audit import log as audit
-from triage.db import insert_ignore_id, insert_row, update_row, utcnow
+from triage.db.engine import utcnow
+from triage.db.statements import insert_row, update_row
 from triage.jobs import queue
-from triage.review.models import Reply
+from triage.jobs.models import TaskKind
 from triage.routing import templates
 from triage.routing.policy import RouteDecision
-from triage.tickets.models import Decision, Ticket
+from triage.tickets.models import Decision, Ticket, TicketStatus
 
 TICKET_STATUS = {
-    "auto": "auto_routed",
-    "auto_llm": "auto_routed",
-    "llm_pending": "llm_pending",
-    "review": "in_review",
+    "auto": TicketStatus.AUTO_ROUTED,
+    "auto_llm": TicketStatus.AUTO_ROUTED,
+    "llm_pending": TicketStatus.LLM_PENDING,
+    "review": TicketStatus.IN_REVIEW,
 }
-DRAFT_STATUSES = ("draft",)
 
 
 def _decision_values(
@@ -33,8 +35,6 @@ def _decision_values(
         "ticket_id": ticket_id,
         "stage": decision.stage,
         "model_version": decision.model_version,
-        "prompt_version": decision.prompt_version,
-        "llm_model": decision.llm_model,
         "category": decision.category,
         "confidence": decision.confidence,
         "threshold": decision.threshold,
@@ -42,11 +42,7 @@ def _decision_values(
         "team": decision.team,
         "template_id": template_id,
         "reasons": decision.reasons,
-        "tokens_in": decision.tokens_in,
-        "tokens_out": decision.tokens_out,
-        "cost_usd": decision.cost_usd,
-        "latency_ms": decision.latency_ms,
-        "cache_hit": decision.cache_hit,
+        **decision.usage.decision_columns(),
         "created_at": utcnow(),
     }
 
@@ -83,43 +79,18 @@ def _decided_state(decision: RouteDecision) -> dict[str, Any]:
     }
 
 
-def _draft_body(ticket: Ticket, template_id: str, slots: dict[str, str]) -> str:
-    number = ticket.external_number or ticket.external_id
-    return templates.render(template_id, slots, ticket_number=number)
-
-
-def _upsert_draft(
-    session: Session, ticket: Ticket, template_id: str, slots: dict[str, str]
-) -> None:
-    """Insert the draft reply, or refresh it while it is still a draft: an analyst's approved
-    or sent reply is never overwritten by a later automatic decision."""
-    now = utcnow()
-    body = _draft_body(ticket, template_id, slots)
-    values = {
-        "ticket_id": ticket.id,
-        "template_id": template_id,
-        "body": body,
-        "status": "draft",
-        "created_at": now,
-        "updated_at": now,
-    }
-    if insert_ignore_id(session, Reply, values, ["ticket_id"]) is not None:
-        return
-    table = Reply.__table__  # type: ignore[attr-defined]
-    refresh = (
-        update(table)
-        .where(table.c.ticket_id == ticket.id, table.c.status.in_(DRAFT_STATUSES))
-        .values(template_id=template_id, body=body, updated_at=now)
-    )
-    session.connection().execute(refresh)
-
-
 def _routed_detail(decision: RouteDecision) -> str | None:
     return decision.reasons.get("why_review") or decision.reasons.get("why_llm")
 
 
-def apply_decision(session: Session, ticket: Ticket, decision: RouteDecision) -> int:
-    """Store a decision and everything it implies; returns the decision's id.
+@dataclass(frozen=True)
+class Recorded:
+    decision_id: int
+    template_id: str | None  # the reply template this decision suggests, if any
+
+
+def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorded:
+    """Store a decision, the ticket's new state, its audit event and its follow-up task.
 
     Core statements with cached compiled forms, because this runs in every webhook request.
     `ticket` may be attached to the session or a detached copy of a row inserted earlier in
@@ -134,18 +105,45 @@ def apply_decision(session: Session, ticket: Ticket, decision: RouteDecision) ->
     update_row(session, Ticket, ticket.id, state)
     for name, value in state.items():
         set_committed_value(ticket, name, value)  # already written: nothing for the ORM to flush
-    if template_id is not None:
-        _upsert_draft(session, ticket, template_id, decision.slots)
     after = _ticket_state(ticket) | {"decision_id": decision_id, "stage": decision.stage}
     audit.record(
         session, "system", "ticket.routed", ticket.id, before, after, _routed_detail(decision)
     )
-    kind = "llm_fallback" if decision.route == "llm_pending" else "writeback"
-    queue.enqueue_id(
-        session,
-        kind,
-        ticket_id=ticket.id,
-        payload={"ticket_id": ticket.id, "decision_id": decision_id},
-        dedupe_key=f"{kind}:{ticket.id}",
-    )
+    kind = TaskKind.LLM_FALLBACK if decision.route == "llm_pending" else TaskKind.WRITEBACK_NOTE
+    _queue(session, kind, ticket.id, decision_id, dedupe_key=f"{kind}:{ticket.id}")
+    return Recorded(decision_id, template_id)
+
+
+def record_human(
+    session: Session, ticket: Ticket, reasons: dict[str, Any], write_back: bool
+) -> int:
+    """Store an analyst's decision on a ticket already updated by the caller; when the ticket's
+    group or tags upstream must follow it, queue its write-back too. The decision's id."""
+    assert ticket.id is not None
+    # The analyst chose a category, not a team: the team column keeps the ticket's (or none).
+    values = _decision_values(ticket.id, _human(ticket, reasons), None) | {"team": ticket.team}
+    decision_id = insert_row(session, Decision, values)
+    if write_back:
+        kind = TaskKind.WRITEBACK_NOTE
+        _queue(session, kind, ticket.id, decision_id, f"{kind}:{ticket.id}:{decision_id}")
     return decision_id
+
+
+def _human(ticket: Ticket, reasons: dict[str, Any]) -> RouteDecision:
+    return RouteDecision(
+        route="review",
+        stage="human",
+        category=ticket.category,
+        confidence=None,
+        threshold=None,
+        team=ticket.team or "",
+        priority=ticket.priority or "",
+        reasons=reasons,
+    )
+
+
+def _queue(
+    session: Session, kind: TaskKind, ticket_id: int, decision_id: int, dedupe_key: str
+) -> None:
+    payload = {"ticket_id": ticket_id, "decision_id": decision_id}
+    queue.enqueue_id(session, kind, ticket_id=ticket_id, payload=payload, dedupe_key=dedupe_key)

@@ -7,10 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import FileSystemLoader, meta
 from jinja2.sandbox import SandboxedEnvironment
 
+from triage import labels
 from triage.config import get_settings
 from triage.redaction import engine as redaction
 
@@ -159,9 +159,8 @@ def _check_variables(env: SandboxedEnvironment, template: Template) -> None:
 
 @lru_cache(maxsize=4)
 def load_template_set(labels_dir: Path) -> TemplateSet:
-    directory = Path(labels_dir) / "templates"
-    with (directory / "index.yaml").open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+    directory = labels.templates_dir(labels_dir)
+    data = labels.templates_index(labels_dir).data or {}
     # Read once per process like index.yaml above: no stat() of the file on every render.
     env = SandboxedEnvironment(
         loader=FileSystemLoader(directory), autoescape=False, auto_reload=False

@@ -1,14 +1,52 @@
-"""Tickets, their comments, webhook deliveries and routing decisions. All text is redacted."""
+"""Tickets and what hangs off them: comments, webhook deliveries, routing decisions, analysts'
+corrections and the suggested reply; and the event both webhook sources are parsed into. All
+stored text is redacted. Each table has one writing module: tickets.service (tickets, comments,
+deliveries), routing.service (decisions), review.service (corrections), review.replies (replies).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from triage.db import utcnow
+from triage.db.engine import utcnow
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    LLM_PENDING = "llm_pending"
+    IN_REVIEW = "in_review"
+    AUTO_ROUTED = "auto_routed"
+    REVIEWED = "reviewed"
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One delivery as parsed from either source. Raw instances live only inside the request;
+    what is stored comes from `flows.redact`."""
+
+    source: str
+    delivery_id: str
+    kind: Literal["created", "comment"]
+    external_id: str
+    subject: str = ""
+    body: str = ""
+    comment: str | None = None
+    comment_id: str | None = None
+    comment_public: bool = True
+    author_id: str | None = None
+    requester_id: str | None = None
+    organization_id: str | None = None
+    tags: tuple[str, ...] = ()
+    external_table: str | None = None
+    external_number: str | None = None
+    updated_at: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 class Ticket(SQLModel, table=True):
@@ -25,7 +63,7 @@ class Ticket(SQLModel, table=True):
     requester_id: str | None = Field(default=None, max_length=64)
     organization_id: str | None = Field(default=None, max_length=64)
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="new", max_length=20, index=True)
+    status: str = Field(default=TicketStatus.NEW, max_length=20, index=True)
     category: str | None = Field(default=None, max_length=64, index=True)
     confidence: float | None = None
     route: str | None = Field(default=None, max_length=20)
@@ -88,3 +126,42 @@ class Decision(SQLModel, table=True):
     latency_ms: float = 0.0
     cache_hit: bool = False
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Correction(SQLModel, table=True):
+    """An analyst's verdict on a ticket's category (confirmed or corrected); written by review,
+    read by training and reporting."""
+
+    __tablename__ = "corrections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    analyst: str = Field(max_length=254)
+    old_category: str | None = Field(default=None, max_length=64)
+    new_category: str = Field(max_length=64)
+    confirmed: bool = False
+    reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ReplyStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    SENT = "sent"
+
+
+class Reply(SQLModel, table=True):
+    __tablename__ = "replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True, unique=True)
+    template_id: str | None = Field(default=None, max_length=120)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = Field(default=ReplyStatus.DRAFT, max_length=20)
+    edited_by: str | None = Field(default=None, max_length=254)
+    approved_by: str | None = Field(default=None, max_length=254)
+    approved_at: datetime | None = None
+    sent_at: datetime | None = None
+    external_comment_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import Headers
 
+from triage import flows
 from triage.config import Settings, get_settings
 from triage.errors import TriageError
-from triage.tickets import service as tickets
+from triage.tickets.models import TicketEvent
 from triage.webhooks import servicenow, signatures, writer, zendesk
-from triage.webhooks.events import TicketEvent, redact_event
 from triage.webhooks.parsing import decode_json
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -61,7 +61,7 @@ def _secrets(settings: Settings, source: str) -> list[bytes]:
     return secrets
 
 
-def _accepted(result: tickets.IngestResult) -> JSONResponse:
+def _accepted(result: flows.IngestResult) -> JSONResponse:
     accepted = Accepted(
         ticket_id=result.ticket_id,
         duplicate=result.duplicate,
@@ -126,7 +126,7 @@ async def _receive(request: Request, source: _Source) -> JSONResponse:
         return JSONResponse({"ignored": reason}, status_code=202)
     event = source.parse(data, body, request.headers, timestamp)
     # Redacted here, before it is queued or written; raw text never leaves this frame.
-    return _accepted(await writer.store(redact_event(event)))
+    return _accepted(await writer.store(flows.redact(event)))
 
 
 @router.post("/zendesk", status_code=202, responses=RESPONSES)

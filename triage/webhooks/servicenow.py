@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage.webhooks.events import TicketEvent
+from triage.tickets.models import TicketEvent
 from triage.webhooks.parsing import as_id, validate
 
 MAX_TEXT = 200_000

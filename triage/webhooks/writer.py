@@ -23,11 +23,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from triage import flows
 from triage.config import get_settings
-from triage.db import engine_for, write_transaction_lock
+from triage.db.engine import engine_for
+from triage.db.sqlite import write_transaction_lock
 from triage.errors import TriageError
-from triage.tickets import service as tickets
-from triage.webhooks.events import TicketEvent
+from triage.tickets.models import TicketEvent
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,14 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 32
 
 
-def store_one(engine: Engine, event: TicketEvent) -> tickets.IngestResult:
+def store_one(engine: Engine, event: TicketEvent) -> flows.IngestResult:
     """One event, one transaction; retried once when a concurrent delivery won a race."""
     for attempt in range(2):
         with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
             try:
-                result = tickets.ingest(session, event, get_settings())
+                result = flows.ingest(session, event, get_settings())
                 session.commit()
-                tickets.count(event.source, result)
+                flows.count(event.source, result)
                 return result
             except IntegrityError:
                 # A concurrent delivery for the same ticket won the race; the retry sees its row
@@ -59,7 +60,7 @@ class _Pending:
     url: str
     event: TicketEvent
     loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[tickets.IngestResult]
+    future: asyncio.Future[flows.IngestResult]
 
 
 class BatchWriter:
@@ -68,14 +69,23 @@ class BatchWriter:
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._handed = 0
+        self._handed_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="triage-ingest-writer", daemon=True)
         self._thread.start()
 
-    async def store(self, url: str, event: TicketEvent) -> tickets.IngestResult:
+    async def store(self, url: str, event: TicketEvent) -> flows.IngestResult:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[tickets.IngestResult] = loop.create_future()
+        future: asyncio.Future[flows.IngestResult] = loop.create_future()
+        with self._handed_lock:
+            self._handed += 1
         self._queue.put(_Pending(url, event, loop, future))
         return await future
+
+    def handed(self) -> int:
+        """How many events have been handed to this writer so far (written or not yet)."""
+        with self._handed_lock:
+            return self._handed
 
     def _run(self) -> None:
         while True:
@@ -94,7 +104,7 @@ class BatchWriter:
                 for pending, outcome in zip(group, results, strict=True):
                     _hand_back(pending, outcome)
 
-    def _write(self, batch: list[_Pending]) -> list[tickets.IngestResult | BaseException]:
+    def _write(self, batch: list[_Pending]) -> list[flows.IngestResult | BaseException]:
         engine = engine_for(batch[0].url)
         try:
             return self._write_together(engine, batch)
@@ -108,31 +118,31 @@ class BatchWriter:
     @staticmethod
     def _write_together(
         engine: Engine, batch: list[_Pending]
-    ) -> list[tickets.IngestResult | BaseException]:
+    ) -> list[flows.IngestResult | BaseException]:
         settings = get_settings()
         with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
-            results = [tickets.ingest(session, p.event, settings) for p in batch]
+            results = [flows.ingest(session, p.event, settings) for p in batch]
             session.commit()
         for pending, result in zip(batch, results, strict=True):
-            tickets.count(pending.event.source, result)
+            flows.count(pending.event.source, result)
         return list(results)
 
     @staticmethod
-    def _write_alone(engine: Engine, pending: _Pending) -> tickets.IngestResult | BaseException:
+    def _write_alone(engine: Engine, pending: _Pending) -> flows.IngestResult | BaseException:
         try:
             return store_one(engine, pending.event)
         except Exception as exc:
             return exc
 
 
-def _hand_back(pending: _Pending, outcome: tickets.IngestResult | BaseException) -> None:
+def _hand_back(pending: _Pending, outcome: flows.IngestResult | BaseException) -> None:
     # RuntimeError: that request's event loop has closed, so nobody is waiting any more.
     with contextlib.suppress(RuntimeError):
         pending.loop.call_soon_threadsafe(_settle, pending.future, outcome)
 
 
 def _settle(
-    future: asyncio.Future[tickets.IngestResult], outcome: tickets.IngestResult | BaseException
+    future: asyncio.Future[flows.IngestResult], outcome: flows.IngestResult | BaseException
 ) -> None:
     if future.done():  # the request was cancelled (client went away); the write stands
         return
@@ -154,7 +164,7 @@ def _batch_writer() -> BatchWriter:
         return _WRITER
 
 
-async def store(event: TicketEvent) -> tickets.IngestResult:
+async def store(event: TicketEvent) -> flows.IngestResult:
     """Write a redacted event; returns once it is committed."""
     url = get_settings().database_url
     engine = engine_for(url)

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from triage.tickets.models import TicketEvent
 from triage.webhooks import html
-from triage.webhooks.events import TicketEvent
 from triage.webhooks.parsing import as_id, validate
 
 Id = str | int

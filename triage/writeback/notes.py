@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from triage.review.models import Reply
-from triage.tickets.models import Decision
+from triage.tickets.models import Decision, Reply
 
 NOTE_TAG_PREFIX = "triage_note_"
 REPLY_TAG_PREFIX = "triage_reply_"

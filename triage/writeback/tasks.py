@@ -1,4 +1,7 @@
-"""Job handlers: "writeback" (decision -> ticket) and "send_reply" (approved public reply)."""
+"""The "writeback.note" task: a decision's internal note, tags and group, written to the ticket.
+
+`ticket_of` and `counted` serve the other task that writes to a ticket, review.send_reply.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +12,17 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from triage import metrics
-from triage.audit import log as audit
 from triage.config import get_settings
-from triage.db import utcnow
 from triage.jobs.handlers import PermanentError, handler
-from triage.jobs.models import Job
-from triage.review.models import Reply
+from triage.jobs.models import Job, TaskKind
 from triage.routing import rules
-from triage.tickets.models import Decision, Ticket
+from triage.tickets.models import Decision, Reply, Ticket
 from triage.writeback import notes, servicenow, zendesk
 
 DEFAULT_SERVICENOW_TABLE = "incident"
 
 
-def _ticket(session: Session, ticket_id: int | None) -> Ticket:
+def ticket_of(session: Session, ticket_id: int | None) -> Ticket:
     ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
     if ticket is None:
         raise PermanentError(f"ticket {ticket_id} no longer exists")
@@ -49,7 +49,7 @@ def _route(decision: Decision) -> tuple[rules.Route, bool]:
     return (routes.for_category(decision.category) if settled else routes.default), settled
 
 
-def _record(result: dict[str, Any]) -> dict[str, Any]:
+def counted(result: dict[str, Any]) -> dict[str, Any]:
     outcome = "dry_run" if result.get("dry_run") else result.get("skipped") or "written"
     metrics.WRITEBACKS.labels(target=result["target"], outcome=outcome).inc()
     return result
@@ -102,60 +102,13 @@ def _load(session: Session, job: Job) -> tuple[Ticket, Decision, Reply | None]:
         if row is not None:
             return row[0], row[1], row[2]
     # Older jobs without a decision id, or a missing row: one step at a time, with the errors.
-    ticket = _ticket(session, ticket_id)
+    ticket = ticket_of(session, ticket_id)
     decision = _decision(session, job, ticket)
     return ticket, decision, session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).first()
 
 
-@handler("writeback")
+@handler(TaskKind.WRITEBACK_NOTE)
 def writeback(session: Session, job: Job) -> dict[str, Any]:
     ticket, decision, reply = _load(session, job)
-    result = _record(_write_decision(ticket, decision, reply))
+    result = counted(_write_decision(ticket, decision, reply))
     return result | {"decision_id": decision.id}
-
-
-def _send_public(ticket: Ticket, reply: Reply) -> dict[str, Any]:
-    assert reply.id is not None
-    settings = get_settings()
-    if ticket.source == "zendesk":
-        update = zendesk.TicketUpdate(
-            marker_tag=notes.reply_tag(reply.id), comment=reply.body, public=True
-        )
-        return zendesk.write(settings, ticket.external_id, update)
-    if ticket.source == "servicenow":
-        record = servicenow.RecordUpdate(
-            notes.reply_marker(reply.id), "comments", notes.public_reply(reply), {}
-        )
-        table = ticket.external_table or DEFAULT_SERVICENOW_TABLE
-        return servicenow.write(settings, table, ticket.external_id, record)
-    raise PermanentError(f"unknown ticket source {ticket.source!r}")
-
-
-@handler("send_reply")
-def send_reply(session: Session, job: Job) -> dict[str, Any]:
-    reply = session.get(Reply, job.payload.get("reply_id"))
-    if reply is None:
-        raise PermanentError(f"reply {job.payload.get('reply_id')} no longer exists")
-    if reply.status == "sent":
-        return {"skipped": "already_sent", "reply_id": reply.id}
-    if reply.status != "approved":
-        # Promise 5: only an analyst-approved reply ever reaches the merchant.
-        raise PermanentError(f"reply {reply.id} is {reply.status}, not approved")
-    ticket = _ticket(session, reply.ticket_id)
-    result = _record(_send_public(ticket, reply))
-    if not result.get("dry_run"):
-        _mark_sent(session, reply, result)
-    return result | {"reply_id": reply.id}
-
-
-def _mark_sent(session: Session, reply: Reply, result: dict[str, Any]) -> None:
-    reply.status, reply.sent_at = "sent", utcnow()
-    reply.external_comment_id = result.get("comment_id")
-    session.add(reply)
-    audit.record(
-        session,
-        "system",
-        "reply.sent",
-        ticket_id=reply.ticket_id,
-        after={"reply_id": reply.id, "target": result.get("target")},
-    )

@@ -1,4 +1,4 @@
-"""The "llm_fallback" job: ask the LLM about a ticket the classifier was unsure of, then route.
+"""The "llm.fallback" task: ask the LLM about a ticket the classifier was unsure of, then route.
 
 Runs only in the job worker, never inside the webhook request. A retried job on a ticket that
 has already been decided does nothing (promise 3).
@@ -12,15 +12,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from triage import flows
 from triage.classify import data as classify_data
 from triage.classify import registry
 from triage.config import get_settings
-from triage.db import session_write_lock
+from triage.db.sqlite import session_write_lock
 from triage.jobs import handlers
-from triage.jobs.models import Job
+from triage.jobs.models import Job, TaskKind
 from triage.llm import fallback
-from triage.routing import policy, rules, service
-from triage.tickets.models import Decision, Ticket
+from triage.routing import policy, rules
+from triage.tickets.models import Decision, Ticket, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,12 @@ def _prediction(session: Session, ticket: Ticket) -> policy.PredictionLike | Non
     return _stored_prediction(session, ticket)
 
 
-@handlers.handler("llm_fallback")
+@handlers.handler(TaskKind.LLM_FALLBACK)
 def llm_fallback(session: Session, job: Job) -> dict[str, Any]:
     ticket = session.get(Ticket, job.ticket_id) if job.ticket_id is not None else None
     if ticket is None:
         raise handlers.PermanentError("ticket not found")
-    if ticket.status != "llm_pending":
+    if ticket.status != TicketStatus.LLM_PENDING:
         return {"skipped": f"ticket is {ticket.status}"}
     prediction = _prediction(session, ticket)
     if prediction is None:
@@ -83,6 +84,6 @@ def llm_fallback(session: Session, job: Job) -> dict[str, Any]:
         prediction, outcome.result, outcome.reason, routes, settings.llm_confidence_threshold
     )
     reasons = {**decision.reasons, "llm_outcome": {"outcome": outcome.outcome, **outcome.extra}}
-    decision = replace(decision, reasons=reasons, **outcome.usage())
-    decision_id = service.apply_decision(session, ticket, decision)
+    decision = replace(decision, reasons=reasons, usage=outcome.usage)
+    decision_id = flows.apply_decision(session, ticket, decision)
     return {"decision_id": decision_id, "route": decision.route, "llm_outcome": outcome.outcome}

@@ -11,34 +11,18 @@ from typing import Any
 
 from sqlmodel import Session
 
-from triage.classify import artefact, data, evaluate, registry
+from triage.classify import data, evaluate, registry
 from triage.classify.data import Example
 from triage.config import get_settings
-from triage.db import utcnow
+from triage.db.engine import utcnow
 from triage.errors import TriageError
 
-SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
 HOLDOUT_LIMIT = 500
-
-
-def golden_examples() -> list[Example]:
-    folder = get_settings().evals_dir / "golden"
-    files = sorted(folder.glob("*.jsonl"))
-    if not files:
-        raise data.DataError(f"no golden set in {folder}")
-    return data.load_files(files)
 
 
 def holdout_examples(session: Session, limit: int = HOLDOUT_LIMIT) -> list[Example]:
     """The most recent held-out verdicts, one per ticket (none of them is ever trained on)."""
     return data.corrections(session, holdout=True)[-limit:]
-
-
-def summary(model: artefact.TrainedModel, examples: list[Example]) -> dict[str, Any] | None:
-    if not examples:
-        return None
-    result = evaluate.evaluate(model, examples)
-    return {key: result[key] for key in SUMMARY_KEYS}
 
 
 def _side(
@@ -47,13 +31,13 @@ def _side(
     row = registry.get_version(session, version_id)
     model = registry.load_version(row)
     gates = evaluate.load_gates(get_settings().evals_dir / "gates.yaml")
-    golden_summary = summary(model, golden)
+    golden_summary = evaluate.summary(model, golden)
     assert golden_summary is not None
     return {
         "version": row.id,
         "status": row.status,
         "golden": golden_summary,
-        "holdout": summary(model, holdout),
+        "holdout": evaluate.summary(model, holdout),
         "gate_failures": evaluate.check_gates(golden_summary, gates),
     }
 
@@ -61,7 +45,7 @@ def _side(
 def _deltas(candidate: dict[str, Any] | None, baseline: dict[str, Any] | None) -> dict[str, float]:
     if candidate is None or baseline is None:
         return {}
-    return {k: round(candidate[k] - baseline[k], 4) for k in SUMMARY_KEYS if k != "n"}
+    return {k: round(candidate[k] - baseline[k], 4) for k in evaluate.SUMMARY_KEYS if k != "n"}
 
 
 def compare(session: Session, candidate_id: str, baseline_id: str | None = None) -> dict[str, Any]:
@@ -69,7 +53,7 @@ def compare(session: Session, candidate_id: str, baseline_id: str | None = None)
     if baseline_id is None:
         active = registry.active_version(session)
         baseline_id = active.id if active is not None else None
-    golden, holdout = golden_examples(), holdout_examples(session)
+    golden, holdout = evaluate.golden_examples(get_settings().evals_dir), holdout_examples(session)
     candidate = _side(session, candidate_id, golden, holdout)
     baseline = _side(session, baseline_id, golden, holdout) if baseline_id else None
     _remember(session, candidate)

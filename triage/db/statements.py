@@ -1,0 +1,66 @@
+"""Core statement helpers for hot paths: cached compiled INSERT/UPDATE, no ORM flushes."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, update
+from sqlmodel import Session, SQLModel
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+@lru_cache(maxsize=32)
+def _insert_ignore_statement(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    first_key = next(iter(table.primary_key.columns))
+    # rowcount is -1 for this statement on psycopg; RETURNING says reliably whether a row went in.
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(first_key)
+
+
+def insert_ignore_id(
+    session: Session, model: type[SQLModel], values: dict[str, Any], conflict: list[str]
+) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING on either dialect; the new row's id, None on conflict.
+
+    Under concurrency PostgreSQL makes the second inserter wait for the first to commit, so the
+    loser sees the winner's row afterwards: this is what keeps redelivered webhooks idempotent.
+    The statement is built once per table (Core, values as parameters) so its compiled form is
+    cached: this runs several times in every webhook request.
+    """
+    stmt = _insert_ignore_statement(session.get_bind().dialect.name, _table(model), tuple(conflict))
+    row = session.connection().execute(stmt, values).first()
+    return None if row is None else int(row[0])
+
+
+@lru_cache(maxsize=32)
+def _insert_statement(table: Table) -> Any:
+    return insert(table).returning(next(iter(table.primary_key.columns)))
+
+
+def insert_row(session: Session, model: type[SQLModel], values: dict[str, Any]) -> int:
+    """One Core INSERT ... RETURNING id: no ORM object, no flush, a cached compiled statement.
+
+    For hot paths only; `values` must name every NOT NULL column, since Python-side defaults
+    of SQLModel fields (default_factory) do not apply to Core statements.
+    """
+    return int(session.connection().execute(_insert_statement(_table(model)), values).scalar_one())
+
+
+@lru_cache(maxsize=32)
+def _update_statement(table: Table) -> Any:
+    key = next(iter(table.primary_key.columns))
+    return update(table).where(key == bindparam("row_id"))
+
+
+def update_row(
+    session: Session, model: type[SQLModel], row_id: int, values: dict[str, Any]
+) -> None:
+    """UPDATE one row by primary key with Core; the columns set are the keys of `values`."""
+    session.connection().execute(_update_statement(_table(model)), {**values, "row_id": row_id})
