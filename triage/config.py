@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     trusted_proxy_header: str | None = None
 
+    # Traces: off unless an OTLP/HTTP endpoint is set (e.g. http://collector:4318/v1/traces).
+    otel_endpoint: str | None = None
+    otel_service: str = "triage"
+
     log_level: str = "INFO"
     log_json: bool = True
 

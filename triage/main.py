@@ -15,7 +15,7 @@ from sqlmodel import Session
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triage import errors, health, logs, metrics
+from triage import errors, health, logs, metrics, tracing
 from triage.audit import router as audit_router
 from triage.classify import registry
 from triage.config import Settings, get_settings
@@ -50,6 +50,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     settings.check_production()
     logs.configure(settings)
+    traced = tracing.configure(settings)
     with Session(get_engine()) as session:
         model = registry.active_model(session)
     if model is None:
@@ -66,6 +67,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             stop_worker()
         if checkpointer is not None:
             checkpointer.stop()
+        if traced:
+            tracing.shutdown()  # flushes the spans still batched for export
 
 
 _FROZEN = False

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, or_, update
 from sqlmodel import Session, col, select
 
-from triage import metrics
+from triage import metrics, tracing
 from triage.audit import log as audit
 from triage.config import get_settings
 from triage.db.engine import utcnow
@@ -64,7 +64,8 @@ def enqueue_id(
     Pending ORM changes are not flushed first: callers write the rows the job refers to with
     Core statements, which run in order on the transaction's connection.
     """
-    values = _job_values(kind, ticket_id, payload, dedupe_key)
+    # The job continues the trace of what queued it (a delivery, or the job before it).
+    values = _job_values(kind, ticket_id, tracing.with_trace(payload), dedupe_key)
     job_id = insert_ignore_id(session, Job, values, ["dedupe_key"])
     if job_id is not None:
         return job_id

@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from sqlmodel import Session
 
-from triage import metrics
+from triage import metrics, tracing
 from triage.config import get_settings
 from triage.db.engine import get_engine, import_models, utcnow, write_scope
 from triage.db.sqlite import session_write_lock
@@ -120,7 +121,16 @@ class Worker:
     def _execute(self, job: Job) -> None:
         assert job.id is not None
         started = time.monotonic()
-        outcome = self._run(job)
+        attributes: tracing.Attributes = {
+            "triage.job.kind": job.kind,
+            "triage.job.attempt": job.attempts,
+        }
+        parent = tracing.from_payload(job.payload)
+        with tracing.span(
+            f"job {job.kind}", attributes, kind=SpanKind.CONSUMER, parent=parent
+        ) as span:
+            outcome = self._run(job)
+            span.set_attribute("triage.job.outcome", outcome)
         metrics.JOB_RUN.labels(kind=job.kind, outcome=outcome).observe(time.monotonic() - started)
         log.info("job %s (%s) attempt %s: %s", job.id, job.kind, job.attempts, outcome)
 
@@ -197,6 +207,15 @@ def start_background_worker(worker_id: str | None = None) -> Callable[[], None]:
 
 def run_workers(concurrency: int, stop: threading.Event, once: bool = False) -> dict[str, Any]:
     """Run `concurrency` worker threads until stop is set (or the queue is empty, with once)."""
+    traced = tracing.configure(get_settings())
+    try:
+        return _run_workers(concurrency, stop, once)
+    finally:
+        if traced:
+            tracing.shutdown()
+
+
+def _run_workers(concurrency: int, stop: threading.Event, once: bool) -> dict[str, Any]:
     workers = [Worker(default_worker_id(str(n))) for n in range(max(1, concurrency))]
     if once:
         ran = sum(_drain(w) for w in workers)

@@ -11,8 +11,9 @@ import time
 from typing import Any
 
 import httpx
+from opentelemetry.trace import SpanKind
 
-from triage import metrics
+from triage import metrics, tracing
 from triage.jobs.handlers import PermanentError, RetryableError
 from triage.redaction import engine as redaction
 
@@ -68,6 +69,23 @@ def send(
     **kwargs: Any,
 ) -> httpx.Response:
     """One request, its body read up to max_bytes; statuses in `accept` come back unraised."""
+    attributes = {"http.request.method": method, "triage.target": target}
+    with tracing.span(f"{target} {method}", attributes, kind=SpanKind.CLIENT) as span:
+        response = _send(client, method, url, target, max_bytes, kwargs)
+        span.set_attribute("http.response.status_code", response.status_code)
+    if response.status_code not in accept:
+        check(response, target, auth_hint)
+    return response
+
+
+def _send(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    target: str,
+    max_bytes: int,
+    kwargs: dict[str, Any],
+) -> httpx.Response:
     try:
         response = _bounded(client, method, url, max_bytes, kwargs)
     except httpx.TimeoutException:
@@ -78,8 +96,6 @@ def send(
     except httpx.TransportError as exc:
         metrics.WRITEBACKS.labels(target=target, outcome="network_error").inc()
         raise RetryableError(f"{target} unreachable ({type(exc).__name__})") from None
-    if response.status_code not in accept:
-        check(response, target, auth_hint)
     return response
 
 
