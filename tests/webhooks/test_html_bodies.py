@@ -15,7 +15,7 @@ from triage.main import create_app
 from triage.redaction import engine as redaction
 from triage.tickets.models import Comment, Ticket
 from triage.tickets.text import QUOTE_MARK
-from triage.webhooks.html import to_text
+from triage.webhooks.html import MAX_DEPTH, to_text
 
 MERCHANT_HTML = (
     '<div dir="ltr"><p>Bonjour,</p><p>Le versement du 3 d&eacute;cembre &ndash; lot 7781 &ndash;'
@@ -93,6 +93,14 @@ def test_plain_text_without_tags_is_kept_with_entities_decoded() -> None:
 def test_deep_nesting_and_unclosed_tags_are_handled_without_recursion() -> None:
     deep = "<div>" * 50_000 + "payout missing" + "<b><i><span>" * 20_000
     assert to_text(deep) == "payout missing"
+
+
+def test_a_card_in_a_document_too_deep_to_parse_is_still_found() -> None:
+    # Past MAX_DEPTH the document is flattened in one pass instead of parsed as a tree.
+    deep = "<div>" * (MAX_DEPTH + 1) + "<p>card 4111<b>1111</b>&#49;111 <!-- x -->1111</p><p>bye"
+    text = to_text(deep)
+    assert text == "card 411111111111 1111\n\nbye"
+    assert redaction.redact(text).text == "card [PAN ...1111]\n\nbye"
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 Runs at parse time, before redaction, so that neither tags nor entities can split or disguise
 a card number: `4111<b>1111</b>&#32;1111` reaches the redactor as `41111111 1111`. Parsing is
-lexbor's (selectolax), a C HTML5 parser linear in its input; the walk below is iterative and
-visits each node once, so nesting depth costs no recursion.
+lexbor's (selectolax), a C HTML5 parser; the walk below is iterative and visits each node once.
+An HTML5 tree builder checks the open-element stack at each tag, so nesting costs time in
+proportion to its depth: a document nested deeper than MAX_DEPTH (no mail client writes that)
+is flattened instead, in one linear pass (tags dropped, entities decoded, no quote detection).
 """
 
 from __future__ import annotations
@@ -45,17 +47,49 @@ ATTRIBUTION_VERBS = (
     " escreveu",
 )
 SEPARATORS = ("original message", "forwarded message", "mensaje original", "message d'origine")
+MAX_DEPTH = 400
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
+VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "source"}
 SPACES = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
 def to_text(value: str) -> str:
     """Plain text for storing and showing: the new message, then any quoted earlier replies."""
     if LOOKS_LIKE_HTML.search(value):
-        new, quoted = _from_html(value)
+        new, quoted = _from_html(value) if _depth(value) <= MAX_DEPTH else (_flatten(value), "")
     else:
         new, quoted = html.unescape(value), ""
     new, tail = _split_attribution(new)
     return ticket_text.join(new, "\n".join(part for part in (tail, quoted) if part))
+
+
+def _depth(value: str) -> int:
+    """How deep the tags nest, at most (unclosed tags count as open): one linear scan."""
+    depth = deepest = 0
+    for closing, name, self_closing in TAG.findall(value):
+        if closing:
+            depth = max(depth - 1, 0)
+        elif not self_closing and name.lower() not in VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _flatten(value: str) -> str:
+    """Text of a pathological document: comments and tags removed, entities decoded."""
+    kept, at = [], 0
+    while (start := value.find("<!--", at)) != -1:
+        kept.append(value[at:start])
+        end = value.find("-->", start + 4)
+        at = len(value) if end == -1 else end + 3
+    kept.append(value[at:])
+    source, out, at = "".join(kept), [], 0
+    for tag in TAG.finditer(source):
+        out.append(SPACES.sub(" ", html.unescape(source[at : tag.start()])))
+        out.append("\n" if tag.group(2).lower() in BLOCKS | {"br"} else "")
+        at = tag.end()
+    out.append(SPACES.sub(" ", html.unescape(source[at:])))
+    return _tidy("".join(out))
 
 
 def _from_html(value: str) -> tuple[str, str]:
