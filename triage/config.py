@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     job_backoff_base_seconds: float = 2.0
     job_backoff_max_seconds: float = 600.0
     job_poll_seconds: float = 0.5
+    # How long after its lease expired a job may be taken over; unset: the write-back timeout,
+    # after which no write of a crashed worker can still be in flight.
+    job_takeover_grace_seconds: float | None = None
     # While this process is serving requests, its embedded worker runs one job per pause.
     worker_busy_pause_seconds: float = 5.0
     # `serve` on SQLite checkpoints the WAL from a thread this often; 0 leaves it to commits.
@@ -105,6 +108,12 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def takeover_grace_seconds(self) -> float:
+        if self.job_takeover_grace_seconds is not None:
+            return self.job_takeover_grace_seconds
+        return self.writeback_timeout_seconds
 
     @property
     def is_sqlite(self) -> bool:

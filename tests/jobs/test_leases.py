@@ -95,14 +95,19 @@ def test_a_write_back_slower_than_its_lease_writes_once(
 def test_the_heartbeat_keeps_the_lease_through_reads_longer_than_lease_and_grace(
     session: Session, fake_servicenow: FakeServiceNow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Lease 1 s, write timeout (the takeover grace) 1.5 s: unrenewed, the job is up for grabs
-    # after 2.5 s, while the two reads before the write take 2.8 s.
+    # Lease 2 s, takeover grace 0.5 s: unrenewed, the job is up for grabs after 2.5 s, while
+    # the two reads before the write take 5 s (each well under the 10 s request timeout).
     env = scenario.servicenow_env(fake_servicenow) | LEASE
-    env |= {"writeback_timeout_seconds": 1.5, "servicenow_dedupe": "journal_table"}
+    env |= {
+        "job_lease_seconds": 2,
+        "job_takeover_grace_seconds": 0.5,
+        "writeback_timeout_seconds": 10,
+        "servicenow_dedupe": "journal_table",
+    }
     scenario.configure(monkeypatch, **env)
     fake_servicenow.journal_acl = "denied"
     fake_servicenow.add_record("incident", SYS_ID)
-    fake_servicenow.delay(1.4, method="GET", times=2)
+    fake_servicenow.delay(2.5, method="GET", times=2)
     _, _, job = scenario.routed_ticket(session, "servicenow", SYS_ID)
 
     with two_workers():

@@ -121,7 +121,7 @@ def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
     its marker rather than write a second note.
     """
     now = utcnow()
-    grace = timedelta(seconds=get_settings().writeback_timeout_seconds)
+    grace = timedelta(seconds=get_settings().takeover_grace_seconds)
     params = {
         "now": now,
         "expired_before": now - grace,
