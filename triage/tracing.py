@@ -69,6 +69,10 @@ def shutdown() -> None:
         old.shutdown()
 
 
+def enabled() -> bool:
+    return _provider is not None
+
+
 def tracer() -> trace.Tracer:
     provider = _provider
     return provider.get_tracer(TRACER_NAME) if provider is not None else _NOOP

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from triage.audit import log as audit
 from triage.auth.models import User
 from triage.db.engine import utcnow
-from triage.db.statements import insert_ignore_id
+from triage.db.statements import insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
 from triage.jobs import queue
 from triage.jobs.models import Job, TaskKind
@@ -44,8 +44,7 @@ def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, s
     """
     assert ticket.id is not None
     now = utcnow()
-    number = ticket.external_number or ticket.external_id
-    body = templates.render(template_id, slots, ticket_number=number)
+    body = _render(ticket, template_id, slots)
     values = {
         "ticket_id": ticket.id,
         "template_id": template_id,
@@ -63,6 +62,29 @@ def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, s
         .values(template_id=template_id, body=body, updated_at=now)
     )
     session.connection().execute(refresh)
+
+
+def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]]) -> None:
+    """`draft` for tickets created in this transaction (none has a reply yet): one statement."""
+    now = utcnow()
+    rows = [
+        {
+            "ticket_id": ticket.id,
+            "template_id": template_id,
+            "body": _render(ticket, template_id, slots),
+            "status": ReplyStatus.DRAFT,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for ticket, template_id, slots in drafts
+    ]
+    insert_ignore_many(session, Reply, rows, ["ticket_id"], ("id",))
+
+
+def _render(ticket: Ticket, template_id: str, slots: dict[str, str]) -> str:
+    return templates.render(
+        template_id, slots, ticket_number=ticket.external_number or ticket.external_id
+    )
 
 
 def rerender_for_category(session: Session, ticket: Ticket) -> None:

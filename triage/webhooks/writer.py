@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from triage import flows, tracing
-from triage.config import get_settings
+from triage.config import Settings, get_settings
 from triage.db.engine import engine_for
 from triage.db.sqlite import write_transaction_lock
 from triage.errors import TriageError
@@ -128,11 +128,11 @@ class BatchWriter:
     ) -> list[flows.IngestResult | BaseException]:
         settings = get_settings()
         with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
-            results = []
-            for pending in batch:
-                # Each delivery's flow is a span of its own request's trace.
-                with tracing.attached(pending.trace):
-                    results.append(flows.ingest(session, pending.event, settings))
+            if tracing.enabled():
+                # Each delivery's flow and jobs join its own request's trace: one at a time.
+                results = [_traced_ingest(session, pending, settings) for pending in batch]
+            else:
+                results = flows.ingest_batch(session, [p.event for p in batch], settings)
             session.commit()
         for pending, result in zip(batch, results, strict=True):
             flows.count(pending.event.source, result)
@@ -144,6 +144,11 @@ class BatchWriter:
             return store_one(engine, pending.event, pending.trace)
         except Exception as exc:
             return exc
+
+
+def _traced_ingest(session: Session, pending: _Pending, settings: Settings) -> flows.IngestResult:
+    with tracing.attached(pending.trace):
+        return flows.ingest(session, pending.event, settings)
 
 
 def _hand_back(pending: _Pending, outcome: flows.IngestResult | BaseException) -> None:
