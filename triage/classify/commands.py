@@ -143,6 +143,8 @@ def _print_metrics(result: dict[str, Any]) -> None:
             f"{label:26s} {row['precision']:9.3f} {row['recall']:6.3f} {row['f1']:5.3f} "
             f"{row['support']:7d}"
         )
+    if "cascade" in result:
+        _print_cascade(result["cascade"])
 
 
 def _llm_summary(model: TrainedModel, files: list[Path]) -> dict[str, Any]:
@@ -154,10 +156,24 @@ def _llm_summary(model: TrainedModel, files: list[Path]) -> dict[str, Any]:
     except ImportError:
         typer.echo("error: --llm needs triage.llm.cascade, which is not installed", err=True)
         raise typer.Exit(2) from None
+    settings = get_settings()
+    if not settings.llm_enabled:
+        typer.echo(
+            "error: --llm needs an endpoint: set TRIAGE_LLM_BASE_URL and TRIAGE_LLM_MODEL "
+            "(and TRIAGE_LLM_API_KEY if it asks for one)",
+            err=True,
+        )
+        raise typer.Exit(2)
     rows = [row for path in files for row in data.read_rows(path)]
     _progress(f"running {len(rows)} rows through classifier -> LLM -> routing")
-    result: dict[str, Any] = cascade.evaluate(model, rows, get_settings())
+    result: dict[str, Any] = cascade.evaluate(model, rows, settings)
     return result
+
+
+def _print_cascade(cascade: dict[str, Any]) -> None:
+    typer.echo("\ncascade (classifier -> LLM -> routing)")
+    for key, value in cascade.items():
+        typer.echo(f"{key:28s} {value}")
 
 
 def eval(
