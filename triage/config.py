@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
 
     # Classifier and routing.
-    target_precision: float = 0.95
+    target_precision: float = 0.97
     min_examples_per_category: int = 20
     shadow_enabled: bool = True
 

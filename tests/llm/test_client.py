@@ -116,13 +116,13 @@ def reask_of(request: fake.Recorded) -> str:
 def test_out_of_taxonomy_answer_is_reasked_then_fixed(
     configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
-    fake_llm.set_script(reply(**{**VALID, "category": "payouts"}), reply(**VALID))
+    fake_llm.set_script(reply(**{**VALID, "category": "payoutz"}), reply(**VALID))
     completion = complete(configure())
     assert completion.answer.flat()["category"] == "payout_failure"
     reask = reask_of(fake_llm.requests[1])
     assert "choice.t:payout_failure_invalid_bank_details.category" in reask
     assert "Input should be 'payout_failure'" in reask
-    assert "payouts" not in fake_llm.requests[1].text
+    assert "payoutz" not in fake_llm.requests[1].text
 
 
 def test_an_unknown_template_is_reasked_without_quoting_it(
