@@ -27,10 +27,10 @@ from triage.jobs.models import Job
 from triage.jobs.worker import Worker
 from triage.main import create_app
 
-# Vague enough that the classifier is unsure and the LLM is asked.
-SUBJECT = "Quick question"
-BODY = "Hello, could somebody call me back about the Kowalczyk account please?"
-TEXT_WORDS = ("question", "Kowalczyk", "account", "call me back")
+# A real problem between two categories: the classifier is unsure, and the LLM is asked.
+SUBJECT = "Question about the deposit"
+BODY = "The deposit was smaller than the sales total this week, can you explain the difference?"
+TEXT_WORDS = ("Question", "deposit", "smaller", "sales total", "difference")
 
 
 @pytest.fixture
