@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     servicenow_username: str | None = None
     servicenow_password: SecretStr | None = None
     servicenow_bearer_token: SecretStr | None = None
+    # Where a retried write-back looks for its note: the record's journal (needs only the
+    # record) or sys_journal_field (often denied to integration users; see the README).
+    servicenow_dedupe: Literal["record_journal", "journal_table"] = "record_journal"
     writeback_timeout_seconds: float = 10.0
 
     # Jobs.
@@ -86,6 +89,9 @@ class Settings(BaseSettings):
     job_poll_seconds: float = 0.5
     # Periodic passes of each worker (spike detection queues its jobs from one).
     job_periodic_seconds: float = Field(default=20.0, gt=0)
+    # How long after its lease expired a job may be taken over; unset: the write-back timeout,
+    # after which no write of a crashed worker can still be in flight.
+    job_takeover_grace_seconds: float | None = None
     # While this process is serving requests, its embedded worker runs one job per pause.
     worker_busy_pause_seconds: float = 5.0
     # Jobs a worker claims per round trip; their completions are recorded together too.
@@ -124,6 +130,10 @@ class Settings(BaseSettings):
     # Hosts that write-back and LLM URLs may reach over plain http:// in prod (internal only).
     plain_http_hosts: CommaList = []
 
+    # Traces: off unless an OTLP/HTTP endpoint is set (e.g. http://collector:4318/v1/traces).
+    otel_endpoint: str | None = None
+    otel_service: str = "triage"
+
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -159,6 +169,12 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def takeover_grace_seconds(self) -> float:
+        if self.job_takeover_grace_seconds is not None:
+            return self.job_takeover_grace_seconds
+        return self.writeback_timeout_seconds
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from triage import metrics
+from triage import metrics, tracing
 from triage.classify import data as classify_data
 from triage.classify import registry, shadow
 from triage.classify.classifier import Prediction
@@ -94,6 +94,17 @@ def _merge_counts(*summaries: dict[str, Any]) -> dict[str, Any]:
 
 def ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestResult:
     """Store a redacted event once; a ticket it creates is classified and routed."""
+    attributes = {"triage.source": event.source, "triage.event": event.kind}
+    with tracing.span("ingest.flow", attributes) as span:
+        result = _ingest(session, event, settings)
+        span.set_attribute("triage.ticket_id", result.ticket_id)
+        span.set_attribute("triage.duplicate", result.duplicate)
+        if result.route:
+            span.set_attribute("triage.route", result.route)
+        return result
+
+
+def _ingest(session: Session, event: TicketEvent, settings: Settings) -> IngestResult:
     stored = tickets.store(session, event)
     if stored.created and stored.ticket is not None:
         _decide(session, stored.ticket, settings)

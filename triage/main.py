@@ -14,7 +14,7 @@ from sqlmodel import Session
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from triage import errors, health, logs, metrics, server
+from triage import errors, health, logs, metrics, server, tracing
 from triage.audit import router as audit_router
 from triage.audit import ui as audit_ui
 from triage.auth import ui as auth_ui
@@ -58,6 +58,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     settings.check_production()
     logs.configure(settings)
+    traced = tracing.configure(settings)
     with Session(get_engine()) as session:
         model = registry.active_model(session)
     if model is None:
@@ -74,6 +75,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             stop_worker()
         if checkpointer is not None:
             checkpointer.stop()
+        if traced:
+            tracing.shutdown()  # flushes the spans still batched for export
 
 
 _FROZEN = False

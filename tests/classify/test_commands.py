@@ -103,7 +103,7 @@ def _configure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gates: str) -> N
 
 
 def _version(output: str) -> str:
-    found = re.search(r"\d{8}-\d{6}-[0-9a-f]{8}", output)
+    found = re.search(r"clf-\d{8}t\d{6}-[a-z]{8}", output)
     assert found, output
     return found.group(0)
 

@@ -43,7 +43,7 @@ class Fault:
     status: int = 0  # answer this status instead of handling the request
     retry_after: str | None = None
     delay: float = 0.0
-    after: bool = False  # delay after handling: the write lands but the answer comes late
+    after: bool = False  # after handling: the write lands, the answer is late or an error
     hook: Callable[[], None] | None = None  # run before handling (e.g. a concurrent edit)
     times: int = 1
 
@@ -81,9 +81,10 @@ class FakeServer:
         times: int = 1,
         method: str | None = None,
         retry_after: str | None = None,
+        after: bool = False,
     ) -> None:
         with self.lock:
-            self.faults.append(Fault(method, status, retry_after, times=times))
+            self.faults.append(Fault(method, status, retry_after, after=after, times=times))
 
     def delay(
         self, seconds: float, *, times: int = 1, method: str | None = None, after: bool = False
@@ -134,16 +135,22 @@ class FakeServer:
             fault.hook()
         if fault is not None and fault.delay and not fault.after:
             self._release.wait(fault.delay)
-        if fault is not None and fault.status:
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            return fault.status, {"error": f"scripted {fault.status}"}, headers
+        if fault is not None and fault.status and not fault.after:
+            return _scripted(fault)
         with self.lock:
             response = self.route(request)
         with self._changed:
             self._changed.notify_all()
         if fault is not None and fault.delay and fault.after:
             self._release.wait(fault.delay)
+        if fault is not None and fault.status and fault.after:
+            return _scripted(fault)
         return response
+
+
+def _scripted(fault: Fault) -> Response:
+    headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+    return fault.status, {"error": f"scripted {fault.status}"}, headers
 
 
 def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:

@@ -41,7 +41,9 @@ def test_claim_takes_due_jobs_once_under_a_lease(session: Session) -> None:
 
 def test_an_expired_lease_makes_the_job_claimable_again(session: Session) -> None:
     _enqueue(session)
-    assert queue.claim(session, "crashed", lease_seconds=-1) is not None
+    # Expired longer ago than the write timeout: no write of the crashed worker can be in flight.
+    long_ago = -(get_settings().writeback_timeout_seconds + 1)
+    assert queue.claim(session, "crashed", lease_seconds=long_ago) is not None
     session.commit()
     retaken = queue.claim(session, "w2", lease_seconds=30)
     session.commit()
@@ -49,6 +51,28 @@ def test_an_expired_lease_makes_the_job_claimable_again(session: Session) -> Non
     # The crashed worker's late completion is refused: it no longer holds the lease.
     assert not queue.complete(session, scenario.ident(retaken), "crashed", {"late": True})
     assert queue.complete(session, scenario.ident(retaken), "w2", {"ok": True})
+
+
+def test_a_lease_just_expired_is_not_taken_over_while_a_write_may_be_in_flight(
+    session: Session,
+) -> None:
+    _enqueue(session)
+    assert queue.claim(session, "stalled", lease_seconds=-1) is not None
+    session.commit()
+    assert queue.claim(session, "w2", lease_seconds=30) is None
+
+
+def test_renew_extends_only_the_holders_lease(session: Session) -> None:
+    _enqueue(session)
+    claimed = queue.claim(session, "w1", lease_seconds=5)
+    session.commit()
+    assert claimed is not None and claimed.lease_expires_at is not None
+    assert not queue.renew(session, scenario.ident(claimed), "w2", 300)
+    assert queue.renew(session, scenario.ident(claimed), "w1", 300)
+    session.commit()
+    renewed = scenario.job(session, claimed.id)
+    assert renewed.lease_expires_at is not None
+    assert renewed.lease_expires_at - claimed.lease_expires_at > timedelta(seconds=200)
 
 
 def test_future_jobs_wait(session: Session) -> None:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from tests.fakes.servicenow import FakeServiceNow
 from tests.fakes.zendesk import FakeZendesk
 from tests.writeback import scenario
 from triage.jobs.models import Job
@@ -103,6 +104,36 @@ def test_sigkill_mid_job_is_finished_by_another_worker_with_one_note(
     assert done.attempts == 2 and done.result["skipped"] == "already_written"
     assert len(fake_zendesk.notes(80001)) == 1
     assert len(fake_zendesk.requests_for("PUT")) == 1
+
+
+def test_sigkill_while_a_slow_servicenow_write_is_in_flight_leaves_one_work_note(
+    session: Session,
+    fake_servicenow: FakeServiceNow,
+    workers: Workers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sys_id = "a9e30c7dc61122760116894de7bcc7bd"
+    env = scenario.servicenow_env(fake_servicenow)
+    scenario.configure(
+        monkeypatch, **env, job_lease_seconds=2, writeback_timeout_seconds=8, job_poll_seconds=0.1
+    )
+    fake_servicenow.journal_acl = "denied"
+    fake_servicenow.add_record("incident", sys_id)
+    # The instance takes 6 s over the write (a 2 s lease) and finishes it though the caller died.
+    fake_servicenow.delay(6, method="PATCH")
+    _, _, job = scenario.routed_ticket(session, "servicenow", sys_id)
+    first = workers.start()
+    assert fake_servicenow.wait_until(lambda: len(fake_servicenow.requests_for("PATCH")) == 1)
+
+    first.kill()
+    first.wait(timeout=10)
+    workers.start()
+
+    assert scenario.poll(lambda: scenario.job(session, job.id).status == "done", timeout=30)
+    done = scenario.job(session, job.id)
+    assert done.attempts == 2 and done.result["skipped"] == "already_written"
+    assert len(fake_servicenow.entries(sys_id)) == 1
+    assert len(fake_servicenow.requests_for("PATCH")) == 1
 
 
 def test_sigterm_lets_the_job_in_hand_finish(

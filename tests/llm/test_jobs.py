@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
 from tests.llm.helpers import VALID, guess, make_ticket, reply
+from tests.writeback import scenario
 from triage import flows
 from triage.classify import registry
 from triage.classify import tasks as training
 from triage.config import Settings
+from triage.db.engine import utcnow
 from triage.jobs import handlers
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
@@ -124,19 +128,31 @@ def test_the_active_model_supplies_the_prediction(
     assert decision.reasons["classifier"]["model_version"] == version
 
 
+def _lose_lease(session: Session, job_id: int | None) -> None:
+    expired = {"lease_owner": "w-slow-stalled", "lease_expires_at": utcnow() - timedelta(seconds=5)}
+    session.execute(update(Job).where(col(Job.id) == job_id).values(**expired))
+    session.commit()
+
+
 def test_a_paid_call_stays_counted_when_the_lease_is_lost(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
-    settings = configure(TRIAGE_JOB_LEASE_SECONDS="1", TRIAGE_LLM_TIMEOUT_SECONDS="10")
-    # The first answer comes after the first worker's lease has run out; the second at once.
+    settings = configure(
+        TRIAGE_JOB_LEASE_SECONDS="1",
+        TRIAGE_JOB_TAKEOVER_GRACE_SECONDS="0",
+        TRIAGE_LLM_TIMEOUT_SECONDS="10",
+    )
+    # The first answer comes late; the second at once.
     fake_llm.set_script(fake.Step(arguments=nest(VALID), delay=2.0), reply(**VALID))
     ticket, job = pending_ticket(session, settings)
     session.commit()
 
     first = threading.Thread(target=Worker("w-slow").run_once)
     first.start()
-    pause = threading.Event()
-    pause.wait(1.3)  # past the lease, the job is claimable again
+    assert scenario.poll(lambda: len(fake_llm.requests) == 1)
+    # While it waits for its answer, w-slow loses its lease (its heartbeat stalled long enough
+    # for the lease to run out): the job is claimable again, and its next renewal fails.
+    _lose_lease(session, job.id)
     assert Worker("w-next").run_once()
     first.join()
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from triage import labels
 from triage.config import Settings
 from triage.errors import TriageError
+from triage.tickets import text as quoting
 
 # The label for tickets that name no problem at all (greetings, "please call me", auto-replies,
 # thank-you notes, newsletters, spam). It is trained like a category but is not one of the
@@ -39,8 +40,10 @@ class Example:
 
 
 def ticket_text(subject: str | None, body: str | None) -> str:
-    """The one text the classifier sees for a ticket: subject, a blank line, then the body."""
-    parts = [part.strip() for part in (subject or "", body or "") if part and part.strip()]
+    """The one text the classifier sees for a ticket: subject, a blank line, then the body's
+    new message (earlier replies it quotes are for analysts, not for deciding)."""
+    message = quoting.new_message(body or "")
+    parts = [part.strip() for part in (subject or "", message) if part and part.strip()]
     return "\n\n".join(parts)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, or_, update
 from sqlmodel import Session, col, select
 
-from triage import metrics
+from triage import metrics, tracing
 from triage.audit import log as audit
 from triage.config import get_settings
 from triage.db.engine import utcnow
@@ -58,7 +58,10 @@ def enqueue(
 
 def enqueue_many(session: Session, jobs: list[tuple[str, int | None, dict[str, Any], str]]) -> None:
     """Add (kind, ticket_id, payload, dedupe_key) jobs in one statement; duplicates are skipped."""
-    rows = [_job_values(kind, ticket_id, payload, key) for kind, ticket_id, payload, key in jobs]
+    rows = [
+        _job_values(kind, ticket_id, tracing.with_trace(payload), key)
+        for kind, ticket_id, payload, key in jobs
+    ]
     insert_ignore_many(session, Job, rows, ["dedupe_key"], ("id",))
 
 
@@ -76,7 +79,8 @@ def enqueue_id(
     Pending ORM changes are not flushed first: callers write the rows the job refers to with
     Core statements, which run in order on the transaction's connection.
     """
-    values = _job_values(kind, ticket_id, payload, dedupe_key, delay_seconds)
+    # The job continues the trace of what queued it (a delivery, or the job before it).
+    values = _job_values(kind, ticket_id, tracing.with_trace(payload), dedupe_key, delay_seconds)
     job_id = insert_ignore_id(session, Job, values, ["dedupe_key"])
     if job_id is not None:
         return job_id
@@ -85,9 +89,9 @@ def enqueue_id(
     return existing
 
 
-def _claimable(now: Any) -> Any:
+def _claimable(now: Any, expired_before: Any) -> Any:
     queued = and_(col(Job.status) == JobStatus.QUEUED, col(Job.run_at) <= now)
-    expired = and_(col(Job.status) == JobStatus.RUNNING, col(Job.lease_expires_at) < now)
+    expired = and_(col(Job.status) == JobStatus.RUNNING, col(Job.lease_expires_at) < expired_before)
     return or_(queued, expired)
 
 
@@ -104,7 +108,8 @@ def _claim_statement(dialect: str, limit: int) -> Any:
     """Built once per dialect and batch size, values as parameters, so the compiled form is
     cached: the embedded worker claims once per ticket, next to the webhook requests."""
     jobs, now = _jobs(), _when("now")
-    pick = select(Job.id).where(_claimable(now)).order_by(col(Job.run_at)).limit(limit)
+    claimable = _claimable(now, _when("expired_before"))
+    pick = select(Job.id).where(claimable).order_by(col(Job.run_at)).limit(limit)
     if dialect == "postgresql":
         # Racing workers skip each other's rows instead of blocking or double-claiming.
         pick = pick.with_for_update(skip_locked=True)
@@ -134,10 +139,16 @@ def claim_many(session: Session, worker_id: str, lease_seconds: float, limit: in
     One Core UPDATE ... RETURNING, oldest first; the Jobs returned are detached (not in the
     session). A worker takes several per round trip so that the queue's own bookkeeping (a
     claim and its commit) is paid once per batch rather than once per job.
+
+    A lease that expired is taken over only once the write timeout has passed too: a worker
+    that died (or stalled) mid-request may have a write in flight until then, and the new
+    holder must see its marker rather than write a second note.
     """
     now = utcnow()
+    grace = timedelta(seconds=get_settings().takeover_grace_seconds)
     params = {
         "now": now,
+        "expired_before": now - grace,
         "worker_id": worker_id,
         "lease_expires_at": now + timedelta(seconds=lease_seconds),
     }
@@ -178,6 +189,27 @@ def complete(session: Session, job_id: int, worker_id: str, result: dict[str, An
     params = {"job_id": job_id, "worker_id": worker_id, "result": result, "now": utcnow()}
     outcome = session.connection().execute(_complete_statement(), params)
     return bool(outcome.rowcount)
+
+
+@lru_cache(maxsize=1)
+def _renew_statement() -> Any:
+    return (
+        update(_jobs())
+        .where(_owned(bindparam("job_id"), bindparam("worker_id")))
+        .values(lease_expires_at=_when("lease_expires_at"), updated_at=_when("now"))
+    )
+
+
+def renew(session: Session, job_id: int, worker_id: str, lease_seconds: float) -> bool:
+    """Extend this worker's lease on a running job; False when the lease is no longer ours."""
+    now = utcnow()
+    params = {
+        "job_id": job_id,
+        "worker_id": worker_id,
+        "now": now,
+        "lease_expires_at": now + timedelta(seconds=lease_seconds),
+    }
+    return bool(session.connection().execute(_renew_statement(), params).rowcount)
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:

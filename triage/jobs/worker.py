@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from sqlmodel import Session
 
+from triage import tracing
 from triage.config import get_settings
 from triage.db.engine import get_engine, import_models, write_scope
 from triage.db.sqlite import session_write_lock
-from triage.jobs import batch, handlers, queue
+from triage.jobs import batch, handlers, lease, queue
 from triage.jobs.handlers import PermanentError, RetryableError
 from triage.jobs.models import Job, JobStatus, TaskKind
 from triage.redaction import engine as redaction
@@ -181,7 +183,16 @@ class Worker:
     def _execute(self, job: Job, reader: Session, completions: batch.Completions) -> None:
         assert job.id is not None
         started = time.monotonic()
-        outcome = self._run(job, reader, completions)
+        attributes: tracing.Attributes = {
+            "triage.job.kind": job.kind,
+            "triage.job.attempt": job.attempts,
+        }
+        parent = tracing.from_payload(job.payload)
+        with tracing.span(
+            f"job {job.kind}", attributes, kind=SpanKind.CONSUMER, parent=parent
+        ) as span:
+            outcome = self._run(job, reader, completions)
+            span.set_attribute("triage.job.outcome", outcome or "done_in_batch")
         if outcome is not None:  # None: done, its completion is recorded with the batch
             batch.record(job, outcome, time.monotonic() - started)
 
@@ -197,6 +208,9 @@ class Worker:
                 self._run_reading(fn, job, reader, completions)
                 return None
             return self._run_handler(fn, job)
+        except lease.LeaseLost:
+            # Another worker holds the job now: it records the outcome, this one touches nothing.
+            return "lease_lost"
         except RetryableError as exc:
             return self._fail(job, exc.message, retry_after=exc.retry_after)
         except PermanentError as exc:
@@ -214,8 +228,9 @@ class Worker:
         assert job.id is not None
         with Session(get_engine(), expire_on_commit=False) as session:
             # The handler may call out over HTTP: the write lock is taken only afterwards, for
-            # the completion and the commit.
-            result = fn(session, job)
+            # the completion and the commit. The lease is renewed while it runs.
+            with lease.held(job.id, self.worker_id, self.settings.job_lease_seconds):
+                result = fn(session, job)
             with session_write_lock(session):
                 if not queue.complete(session, job.id, self.worker_id, result):
                     session.rollback()
@@ -228,9 +243,12 @@ class Worker:
     ) -> None:
         """A handler that only reads: its transaction is rolled back (nothing it could have
         written is kept) and its completion waits for the batch's."""
+        assert job.id is not None
         started = time.monotonic()
         try:
-            result = fn(reader, job)
+            # Renewed while it runs, and checked right before each write upstream (lease.check).
+            with lease.held(job.id, self.worker_id, self.settings.job_lease_seconds):
+                result = fn(reader, job)
         finally:
             reader.rollback()
         completions.add(job, result, time.monotonic() - started)
@@ -267,6 +285,15 @@ def start_background_worker(worker_id: str | None = None) -> Callable[[], None]:
 
 def run_workers(concurrency: int, stop: threading.Event, once: bool = False) -> dict[str, Any]:
     """Run `concurrency` worker threads until stop is set (or the queue is empty, with once)."""
+    traced = tracing.configure(get_settings())
+    try:
+        return _run_workers(concurrency, stop, once)
+    finally:
+        if traced:
+            tracing.shutdown()
+
+
+def _run_workers(concurrency: int, stop: threading.Event, once: bool) -> dict[str, Any]:
     workers = [Worker(default_worker_id(str(n))) for n in range(max(1, concurrency))]
     if once:
         ran = sum(_drain(w) for w in workers)

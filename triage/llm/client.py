@@ -23,8 +23,10 @@ from typing import Any
 
 import instructor
 import openai
+from opentelemetry.trace import Span, SpanKind
 from pydantic import BaseModel
 
+from triage import tracing
 from triage.config import Settings
 from triage.llm import reask, retries
 from triage.llm.errors import LlmError, PanInRequestError, classify_error
@@ -50,6 +52,16 @@ class Completion:
     answer: BaseModel
     usage: Usage
     latency_ms: float
+
+
+def _record_usage(span: Span, response: Any) -> None:
+    model = getattr(response, "model", None)
+    if isinstance(model, str):
+        span.set_attribute("gen_ai.response.model", model)
+    usage = getattr(response, "usage", None)
+    if usage is not None:
+        span.set_attribute("gen_ai.usage.input_tokens", int(usage.prompt_tokens or 0))
+        span.set_attribute("gen_ai.usage.output_tokens", int(usage.completion_tokens or 0))
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -110,9 +122,17 @@ class LlmClient:
 
     def _send(self, usage: Usage, kwargs: dict[str, Any]) -> Any:
         assert_no_pan(kwargs.get("messages", []))
-        for attempt in retries.retrying(self._settings):
-            with attempt:
-                response = self._openai.chat.completions.create(**kwargs)
+        # GenAI semantic conventions: model and token counts, never the messages themselves.
+        attributes = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.provider.name": "openai",
+            "gen_ai.request.model": self.model,
+        }
+        with tracing.span(f"chat {self.model}", attributes, kind=SpanKind.CLIENT) as span:
+            for attempt in retries.retrying(self._settings):
+                with attempt:
+                    response = self._openai.chat.completions.create(**kwargs)
+            _record_usage(span, response)
         usage.add(response)
         return response
 

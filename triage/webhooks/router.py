@@ -10,10 +10,11 @@ import anyio
 from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 from starlette.datastructures import Headers
 
-from triage import flows
+from triage import flows, tracing
 from triage.config import Settings, get_settings
 from triage.errors import TriageError
 from triage.tickets.models import TicketEvent
@@ -123,6 +124,15 @@ SERVICENOW = _Source(
 
 
 async def _receive(request: Request, source: _Source) -> JSONResponse:
+    """One delivery, one trace: this request's span is the root of everything it leads to."""
+    attributes = {"triage.source": source.name, "http.route": f"/webhooks/{source.name}"}
+    with tracing.span("webhook.receive", attributes, kind=SpanKind.SERVER) as span:
+        response = await _verify_and_store(request, source)
+        span.set_attribute("http.response.status_code", response.status_code)
+        return response
+
+
+async def _verify_and_store(request: Request, source: _Source) -> JSONResponse:
     """Verify over the raw bytes, then parse; only a verified, supported event is stored."""
     settings = get_settings()
     body = await _read_limited(request, settings.max_body_bytes)

@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from triage import flows
-from triage.config import get_settings
+from triage import flows, tracing
+from triage.config import Settings, get_settings
 from triage.db.engine import engine_for
 from triage.db.sqlite import write_transaction_lock
 from triage.errors import TriageError
@@ -37,10 +37,16 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 32
 
 
-def store_one(engine: Engine, event: TicketEvent) -> flows.IngestResult:
+def store_one(
+    engine: Engine, event: TicketEvent, trace: tracing.Context | None = None
+) -> flows.IngestResult:
     """One event, one transaction; retried once when a concurrent delivery won a race."""
     for attempt in range(2):
-        with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
+        with (
+            tracing.attached(trace),
+            write_transaction_lock(engine),
+            Session(engine, expire_on_commit=False) as session,
+        ):
             try:
                 result = flows.ingest(session, event, get_settings())
                 session.commit()
@@ -61,6 +67,7 @@ class _Pending:
     event: TicketEvent
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[flows.IngestResult]
+    trace: tracing.Context
 
 
 class BatchWriter:
@@ -79,7 +86,7 @@ class BatchWriter:
         future: asyncio.Future[flows.IngestResult] = loop.create_future()
         with self._handed_lock:
             self._handed += 1
-        self._queue.put(_Pending(url, event, loop, future))
+        self._queue.put(_Pending(url, event, loop, future, tracing.current()))
         return await future
 
     def handed(self) -> int:
@@ -121,7 +128,11 @@ class BatchWriter:
     ) -> list[flows.IngestResult | BaseException]:
         settings = get_settings()
         with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
-            results = flows.ingest_batch(session, [p.event for p in batch], settings)
+            if tracing.enabled():
+                # Each delivery's flow and jobs join its own request's trace: one at a time.
+                results = [_traced_ingest(session, pending, settings) for pending in batch]
+            else:
+                results = flows.ingest_batch(session, [p.event for p in batch], settings)
             session.commit()
         for pending, result in zip(batch, results, strict=True):
             flows.count(pending.event.source, result)
@@ -130,9 +141,14 @@ class BatchWriter:
     @staticmethod
     def _write_alone(engine: Engine, pending: _Pending) -> flows.IngestResult | BaseException:
         try:
-            return store_one(engine, pending.event)
+            return store_one(engine, pending.event, pending.trace)
         except Exception as exc:
             return exc
+
+
+def _traced_ingest(session: Session, pending: _Pending, settings: Settings) -> flows.IngestResult:
+    with tracing.attached(pending.trace):
+        return flows.ingest(session, pending.event, settings)
 
 
 def _hand_back(pending: _Pending, outcome: flows.IngestResult | BaseException) -> None:

@@ -1,4 +1,8 @@
-"""Zendesk payloads: event-subscription webhooks and the trigger body documented in the README."""
+"""Zendesk payloads: event-subscription webhooks and the trigger body documented in the README.
+
+Text fields may be HTML (`{{ticket.latest_comment_html}}`, mail bodies): they become plain text
+here, before redaction, with quoted earlier replies kept apart (see html.py).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from triage.tickets.models import TicketEvent
-from triage.webhooks import ids
+from triage.webhooks import html, ids
 from triage.webhooks.parsing import validate
 
 INVOCATION_HEADER = "X-Zendesk-Webhook-Invocation-Id"
@@ -129,9 +133,9 @@ def _from_event(p: EventPayload) -> TicketEvent:
         delivery_id=p.id,
         kind="comment" if kind == "comment" else "created",
         external_id=p.detail.id,
-        subject=p.detail.subject or "",
-        body=p.detail.description or "",
-        comment=comment.body if comment else None,
+        subject=html.to_text(p.detail.subject or ""),
+        body=html.to_text(p.detail.description or ""),
+        comment=html.to_text(comment.body) if comment else None,
         comment_id=comment.id if comment else None,
         comment_public=comment.is_public if comment else True,
         author_id=comment.author.id if comment else None,
@@ -150,9 +154,9 @@ def _from_trigger(p: TriggerPayload, delivery_id: str) -> TicketEvent:
         delivery_id=delivery_id,
         kind="comment" if is_comment else "created",
         external_id=t.id,
-        subject=t.subject,
-        body=t.description,
-        comment=t.latest_comment if is_comment else None,
+        subject=html.to_text(t.subject),
+        body=html.to_text(t.description),
+        comment=html.to_text(t.latest_comment) if is_comment and t.latest_comment else None,
         requester_id=t.requester_id,
         organization_id=t.organization_id,
         tags=tuple(t.tags),

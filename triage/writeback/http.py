@@ -13,10 +13,13 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from opentelemetry.trace import SpanKind
 
-from triage import metrics
+from triage import metrics, tracing
 from triage.jobs.handlers import PermanentError, RetryableError
 from triage.redaction import engine as redaction
+
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 
 class UpdateConflict(Exception):
@@ -73,18 +76,65 @@ def check(response: httpx.Response, target: str, auth_hint: str) -> None:
 
 
 def send(
-    client: httpx.Client, method: str, url: str, *, target: str, auth_hint: str, **kwargs: Any
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    target: str,
+    auth_hint: str,
+    accept: tuple[int, ...] = (),
+    max_bytes: int = MAX_RESPONSE_BYTES,
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request, its body read up to max_bytes; statuses in `accept` come back unraised."""
+    attributes = {"http.request.method": method, "triage.target": target}
+    with tracing.span(f"{target} {method}", attributes, kind=SpanKind.CLIENT) as span:
+        response = _send(client, method, url, target, max_bytes, kwargs)
+        span.set_attribute("http.response.status_code", response.status_code)
+    if response.status_code not in accept:
+        check(response, target, auth_hint)
+    return response
+
+
+def _send(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    target: str,
+    max_bytes: int,
+    kwargs: dict[str, Any],
 ) -> httpx.Response:
     try:
-        response = client.request(method, url, **kwargs)
+        response = _bounded(client, method, url, max_bytes, kwargs)
     except httpx.TimeoutException:
         metrics.WRITEBACKS.labels(target=target, outcome="timeout").inc()
-        raise RetryableError(f"{target} timed out on {method}") from None
+        # A write that timed out may still land: retry only once it can no longer be in flight.
+        wait = None if method == "GET" else _timeout_of(client)
+        raise RetryableError(f"{target} timed out on {method}", retry_after=wait) from None
     except httpx.TransportError as exc:
         metrics.WRITEBACKS.labels(target=target, outcome="network_error").inc()
         raise RetryableError(f"{target} unreachable ({type(exc).__name__})") from None
-    check(response, target, auth_hint)
     return response
+
+
+def _bounded(
+    client: httpx.Client, method: str, url: str, max_bytes: int, kwargs: dict[str, Any]
+) -> httpx.Response:
+    with client.stream(method, url, **kwargs) as response:
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body.extend(chunk)
+            if len(body) > max_bytes:
+                raise PermanentError(f"answer to {method} is larger than {max_bytes} bytes")
+    # The body is already decoded: a kept Content-Encoding would have it decoded twice.
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]
+    return httpx.Response(
+        response.status_code, headers=headers, content=bytes(body), request=response.request
+    )
+
+
+def _timeout_of(client: httpx.Client) -> float | None:
+    return client.timeout.read
 
 
 def outgoing(text: str) -> str:

@@ -5,10 +5,15 @@ A marker is written in the same request as the note, so "marker present" means "
 
 from __future__ import annotations
 
+import re
+
 from triage.tickets.models import Decision, Reply
 
 NOTE_TAG_PREFIX = "triage_note_"
 REPLY_TAG_PREFIX = "triage_reply_"
+# Version ids made before `clf-` ids: date, time and digest join into a Luhn-valid-looking run
+# for a scanner that ignores the dashes.
+LEGACY_VERSION = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([0-9a-f]{8})")
 
 
 def note_marker(decision_id: int) -> str:
@@ -27,13 +32,22 @@ def reply_marker(reply_id: int) -> str:
     return f"Ref. triage-reply-{reply_id}"
 
 
+def version_label(version: str) -> str:
+    """A model version as a note shows it: older ids spelled out so that no digits run together."""
+    old = LEGACY_VERSION.fullmatch(version)
+    if old is None:
+        return version
+    year, month, day, hour, minute, second, digest = old.groups()
+    return f"of {year}-{month}-{day} at {hour}:{minute}:{second}, sha {digest}"
+
+
 def source_line(decision: Decision) -> str:
     if decision.stage == "llm" and decision.llm_model:
         prompt = decision.prompt_version or "unknown"
         return f"LLM {decision.llm_model} (prompt {prompt})"
     if decision.stage == "human":
         return "analyst"
-    return f"classifier {decision.model_version or 'unknown'}"
+    return f"classifier {version_label(decision.model_version or 'unknown')}"
 
 
 def _confidence_line(decision: Decision) -> str:

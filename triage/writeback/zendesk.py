@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from triage.config import Settings
+from triage.jobs import lease
 from triage.jobs.handlers import RetryableError
 from triage.writeback.http import (
     UpdateConflict,
@@ -119,8 +120,11 @@ def apply_update(client: ZendeskClient, ticket_id: str, update: TicketUpdate) ->
         current = client.get_ticket(ticket_id)
         if update.marker_tag in (current.get("tags") or []):
             return {"target": TARGET, "skipped": "already_written", "marker": update.marker_tag}
+        body = _body(update, client.config, current)
+        # Between the marker check and the write: a worker that lost its lease writes nothing.
+        lease.check()
         try:
-            response = client.update_ticket(ticket_id, _body(update, client.config, current))
+            response = client.update_ticket(ticket_id, body)
         except UpdateConflict:
             continue
         return {
