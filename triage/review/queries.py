@@ -13,7 +13,7 @@ from triage.auth import dependencies as auth
 from triage.auth.models import User
 from triage.db.engine import utcnow
 from triage.errors import TriageError
-from triage.review import schemas
+from triage.review import replies, schemas
 from triage.tickets.models import Comment, Correction, Decision, Reply, Ticket
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -49,17 +49,20 @@ def stage_of(ticket: Ticket, reply_status: str | None) -> schemas.Stage:
         return "category"
     if ticket.status in SETTLED_STATUSES and reply_status == "draft":
         return "reply"
+    if reply_status == "send_failed":
+        return "send_failed"
     return "waiting" if ticket.status in ("new", "llm_pending") else "done"
 
 
 def _stage_clause(stage: str | None) -> Any:
     needs_category = col(Ticket.status) == REVIEW_STATUS
     needs_reply = (col(Ticket.status).in_(SETTLED_STATUSES)) & (col(Reply.status) == "draft")
+    send_failed = col(Reply.status) == "send_failed"
     if stage == "category":
         return needs_category
     if stage == "reply":
-        return needs_reply
-    return or_(needs_category, needs_reply)
+        return or_(needs_reply, send_failed)
+    return or_(needs_category, needs_reply, send_failed)
 
 
 def _filtered(user: User, flt: QueueFilter) -> Any:
@@ -155,10 +158,22 @@ def ticket_detail(session: Session, user: User, ticket_id: int) -> schemas.Ticke
         corrections=[
             schemas.CorrectionView.model_validate(c, from_attributes=True) for c in corrections
         ],
+        templates=template_options(ticket),
     )
+
+
+def template_options(ticket: Ticket) -> list[schemas.TemplateOption]:
+    return [
+        schemas.TemplateOption(
+            id=t.id, title=t.title, languages=list(t.languages), score=round(score, 3)
+        )
+        for t, score in replies.ranked_templates(ticket)
+    ]
 
 
 def reply_view(reply: Reply | None) -> schemas.ReplyView | None:
     if reply is None:
         return None
-    return schemas.ReplyView.model_validate(reply, from_attributes=True)
+    view = schemas.ReplyView.model_validate(reply, from_attributes=True)
+    view.unfilled = replies.unfilled(reply.body) if reply.status == "draft" else []
+    return view

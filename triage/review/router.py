@@ -85,15 +85,40 @@ def edit_reply(
 
 
 @router.post("/tickets/{ticket_id}/approve", response_model=schemas.ApproveResult)
-def approve(ticket_id: TicketId, user: Writer, session: Db) -> schemas.ApproveResult:
-    """Approve the reply and queue it for sending; approving twice sends once."""
-    reply, job, already = service.approve(session, user, ticket_id)
+def approve(
+    ticket_id: TicketId, user: Writer, session: Db, body: schemas.ApproveIn | None = None
+) -> schemas.ApproveResult:
+    """Approve the reply and queue it for sending; approving twice sends once. With `body`,
+    that text (redacted) is what is approved and sent. 409 while a [[slot]] marker is left."""
+    text = body.body if body else None
+    reply, job, already = service.approve(session, user, ticket_id, text)
     session.commit()
     view = queries.reply_view(reply)
     assert view is not None and job.id is not None
     return schemas.ApproveResult(
         ticket_id=ticket_id, reply=view, job_id=job.id, already_approved=already
     )
+
+
+@router.post("/tickets/{ticket_id}/retry-send", response_model=schemas.ApproveResult)
+def retry_send(ticket_id: TicketId, user: Writer, session: Db) -> schemas.ApproveResult:
+    """Send again a reply whose send failed (its reason is in the ticket's reply)."""
+    reply, job = service.retry_send(session, user, ticket_id)
+    session.commit()
+    view = queries.reply_view(reply)
+    assert view is not None and job.id is not None
+    return schemas.ApproveResult(
+        ticket_id=ticket_id, reply=view, job_id=job.id, already_approved=True
+    )
+
+
+@router.post("/tickets/{ticket_id}/template", response_model=schemas.TicketDetail)
+def switch_template(
+    ticket_id: TicketId, body: schemas.TemplateIn, user: Writer, session: Db
+) -> schemas.TicketDetail:
+    """Redraft the reply from another of the category's templates, in one of its languages."""
+    service.switch_template(session, user, ticket_id, body.template_id, body.language)
+    return _done(session, user, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=schemas.TicketDetail)

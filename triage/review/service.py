@@ -19,7 +19,7 @@ from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.jobs.models import Job
 from triage.redaction import engine as redaction
-from triage.review import queries, replies, schemas
+from triage.review import approval, queries, replies, schemas
 from triage.routing import rules
 from triage.routing import service as routing
 from triage.tickets.models import Correction, Reply, Ticket
@@ -118,10 +118,25 @@ def edit_reply(session: Session, user: User, ticket_id: int, body: str) -> Reply
     return replies.edit(session, user, ticket, body)
 
 
-def approve(session: Session, user: User, ticket_id: int) -> tuple[Reply, Job, bool]:
-    """Approve the reply and queue its sending; approving again returns the same job."""
+def approve(
+    session: Session, user: User, ticket_id: int, body: str | None = None
+) -> tuple[Reply, Job, bool]:
+    """Approve the reply (`body`: the text on screen) and queue its sending; approving again
+    returns the same job."""
     ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
-    return replies.approve(session, user, ticket)
+    return approval.approve(session, user, ticket, body)
+
+
+def retry_send(session: Session, user: User, ticket_id: int) -> tuple[Reply, Job]:
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    return approval.retry_send(session, user, ticket)
+
+
+def switch_template(
+    session: Session, user: User, ticket_id: int, template_id: str, language: str
+) -> Reply:
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    return replies.switch(session, user, ticket, template_id, language)
 
 
 def requeue(session: Session, user: User, ticket_id: int, reason: str | None) -> Ticket:

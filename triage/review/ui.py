@@ -39,6 +39,8 @@ NOTICES = {
     "correct": "Category corrected; the ticket moved to its new team's queue.",
     "reply": "Reply saved.",
     "approve": "Reply approved; it is being sent to the merchant.",
+    "retry": "Sending the reply again.",
+    "template": "Reply redrafted from the chosen template.",
     "requeue": "Ticket sent back to the review queue.",
     "moved": "Category corrected; the ticket now belongs to a team you are not in.",
 }

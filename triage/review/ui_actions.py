@@ -13,7 +13,8 @@ from triage.auth import dependencies as auth
 from triage.auth.models import User
 from triage.config import Settings
 from triage.errors import TriageError
-from triage.review import pages, queries, service
+from triage.redaction import engine as redaction
+from triage.review import language, pages, queries, replies, service
 from triage.review.pages import CSRF_FAILED, Config, Csrf, Db, MaybeCaller
 
 router = APIRouter(include_in_schema=False)
@@ -27,6 +28,7 @@ def render_ticket(
     ticket_id: int,
     notice: str | None = None,
     error: TriageError | None = None,
+    draft: str | None = None,
 ) -> Response:
     try:
         detail = queries.ticket_detail(session, page.user, ticket_id)
@@ -44,6 +46,11 @@ def render_ticket(
         categories=service.categories(),
         notice=notice,
         error=error.message if error else None,
+        draft=redaction.redact(draft[: replies.MAX_BODY]).text if draft else None,
+        unfilled=replies.unfilled(draft)
+        if draft
+        else (detail.reply.unfilled if detail.reply else []),
+        languages=language.NAMES,
     )
 
 
@@ -55,8 +62,10 @@ def _act(
     ticket_id: int,
     csrf_token: str,
     action: Callable[[User], str],
+    draft: str | None = None,
 ) -> Response:
-    """Run one form action in its own transaction; on failure show the ticket with the reason."""
+    """Run one form action in its own transaction; on failure show the ticket with the reason
+    (and the analyst's unsaved reply text, redacted, still in the box)."""
     page = pages.page_for(caller, settings)
     if page is None:
         return pages.to_login()
@@ -67,7 +76,7 @@ def _act(
         session.commit()
     except TriageError as exc:
         session.rollback()
-        return render_ticket(request, page, session, settings, ticket_id, error=exc)
+        return render_ticket(request, page, session, settings, ticket_id, error=exc, draft=draft)
     if done == "moved":
         return RedirectResponse("/queue?moved=1", status_code=303)
     return RedirectResponse(f"/tickets/{ticket_id}?done={done}", status_code=303)
@@ -131,11 +140,48 @@ def approve(
     caller: MaybeCaller,
     session: Db,
     settings: Config,
+    body: Annotated[str | None, Form(max_length=10_000)] = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Approves the text in the reply box as submitted with the button, saved or not."""
+
+    def action(user: User) -> str:
+        service.approve(session, user, ticket_id, body)
+        return "approve"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action, body)
+
+
+@router.post("/tickets/{ticket_id}/retry-send")
+def retry_send(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
     csrf_token: Csrf = "",
 ) -> Response:
     def action(user: User) -> str:
-        service.approve(session, user, ticket_id)
-        return "approve"
+        service.retry_send(session, user, ticket_id)
+        return "retry"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action)
+
+
+@router.post("/tickets/{ticket_id}/template")
+def switch_template(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    template_id: Annotated[str, Form(max_length=120)] = "",
+    language: Annotated[str, Form(max_length=8)] = "en",
+    csrf_token: Csrf = "",
+) -> Response:
+    def action(user: User) -> str:
+        service.switch_template(session, user, ticket_id, template_id, language)
+        return "template"
 
     return _act(request, caller, session, settings, ticket_id, csrf_token, action)
 

@@ -16,7 +16,7 @@ from triage.db.engine import utcnow
 from triage.db.statements import insert_row, update_row
 from triage.jobs import queue
 from triage.jobs.models import TaskKind
-from triage.routing import templates
+from triage.routing import template_fit, templates
 from triage.routing.policy import RouteDecision
 from triage.tickets.models import Decision, Ticket
 
@@ -53,13 +53,14 @@ def _decision_values(
     }
 
 
-def choose_template(decision: RouteDecision) -> str | None:
-    """The LLM's template when it is valid for the category, else the category's first one."""
-    options = templates.for_category(decision.category)
-    ids = [t.id for t in options]
-    if decision.template_id in ids:
+def choose_template(decision: RouteDecision, text: str) -> str | None:
+    """The LLM's template when it is valid for the category, else the one that fits the
+    ticket's text best."""
+    tset = templates.default_set()
+    ranked = template_fit.rank(tset, decision.category, text)
+    if decision.template_id in {t.id for t, _ in ranked}:
         return decision.template_id
-    return ids[0] if ids else None
+    return ranked[0][0].id if ranked else None
 
 
 def _ticket_state(ticket: Ticket) -> dict[str, Any]:
@@ -104,7 +105,8 @@ def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorde
     """
     assert ticket.id is not None
     session.flush()  # pending ORM changes go first, so the statements below follow them
-    template_id = choose_template(decision) if decision.route != "llm_pending" else None
+    text = f"{ticket.subject}\n{ticket.body}"
+    template_id = choose_template(decision, text) if decision.route != "llm_pending" else None
     decision_id = insert_row(session, Decision, _decision_values(ticket.id, decision, template_id))
     before = _ticket_state(ticket)
     state = _decided_state(decision)
