@@ -22,6 +22,7 @@ from triage.config import Settings, get_settings
 from triage.db.engine import get_engine
 from triage.db.sqlite import WalCheckpointer
 from triage.jobs import router as jobs_router
+from triage.jobs import stats as job_stats
 from triage.jobs import worker
 from triage.ops import router as ops_router
 from triage.ops import ui as ops_ui
@@ -133,6 +134,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="triage", version="0.1.0", lifespan=lifespan)
     errors.install_handlers(app)
     app.add_middleware(ObserveMiddleware)
+    job_stats.register_collector()
     app.include_router(health.router)
     app.include_router(webhooks_router)
     app.include_router(review_router.router)

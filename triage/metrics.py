@@ -35,16 +35,6 @@ JOBS_DEAD = Counter("triage_jobs_dead_total", "Jobs that ran out of attempts", [
 WRITEBACKS = Counter("triage_writebacks_total", "Write-back outcomes", ["target", "outcome"])
 
 
-def _register_queue_collector() -> None:
-    from prometheus_client import REGISTRY
-
-    from triage.jobs.stats import QueueCollector
-
-    REGISTRY.register(QueueCollector())
-
-
-_register_queue_collector()
-
 # LLM fallback: labels are team, model id and outcome codes only.
 LLM_LATENCY = Histogram(
     "triage_llm_latency_seconds",

@@ -151,7 +151,7 @@ def test_invalid_answers_record_the_tokens_spent(
     outcome = run(session)
     assert (outcome.outcome, outcome.reason) == ("invalid", "invalid_output")
     assert len(fake_llm.requests) == 3
-    assert (outcome.tokens_in, outcome.tokens_out) == (360, 90)
+    assert (outcome.usage.tokens_in, outcome.usage.tokens_out) == (360, 90)
     assert calls(session)[0].tokens_in == 360
 
 

@@ -69,6 +69,13 @@ def test_a_batch_keeps_each_event_s_own_outcome(settings: Settings, session: Ses
     assert bodies and all("4111" not in b for b in bodies)
 
 
+async def _all_handed(writer: BatchWriter, n: int) -> None:
+    """Return once all n stores have handed their event over (each does so on its first turn
+    of the event loop): the writer then holds them all, waiting on the write lock we hold."""
+    while writer.handed() < n:
+        await asyncio.sleep(0)
+
+
 def _accepted_so_far() -> float:
     labels = {"source": "zendesk", "outcome": "accepted"}
     return REGISTRY.get_sample_value("triage_webhook_deliveries_total", labels) or 0.0
@@ -84,6 +91,9 @@ def test_one_bad_event_fails_alone(settings: Settings, session: Session) -> None
     accepted_before = _accepted_so_far()
     writer = BatchWriter()
     engine = engine_for(settings.database_url)
+    outcomes: list[str] = []
+    event.listen(engine, "commit", lambda _conn: outcomes.append("commit"))
+    event.listen(engine, "rollback", lambda _conn: outcomes.append("rollback"))
 
     async def together() -> list[flows.IngestResult | BaseException]:
         # Held back by the write lock (SQLite), the three arrive in one batch that fails.
@@ -91,7 +101,7 @@ def test_one_bad_event_fails_alone(settings: Settings, session: Session) -> None
             pending = asyncio.gather(
                 *(writer.store(settings.database_url, e) for e in events), return_exceptions=True
             )
-            await asyncio.sleep(0.2)
+            await _all_handed(writer, len(events))
         return await pending
 
     results = asyncio.run(together())
@@ -103,6 +113,9 @@ def test_one_bad_event_fails_alone(settings: Settings, session: Session) -> None
     assert stored == ["1", "2"]
     # Counted once each, after their own commits, not for the batch that was rolled back.
     assert _accepted_so_far() - accepted_before == 2
+    # The batch holding the bad event was tried whole and rolled back, then the bad event alone:
+    # two rollbacks. Writing each event on its own from the start would roll back only once.
+    assert sorted(outcomes) == ["commit", "commit", "rollback", "rollback"]
 
 
 @pytest.fixture
@@ -133,7 +146,7 @@ def test_requests_waiting_on_sqlite_share_one_commit(sqlite_url: str) -> None:
                 *(writer.store(sqlite_url, _created(n)) for n in range(20)),
                 return_exceptions=True,
             )
-            await asyncio.sleep(0.2)
+            await _all_handed(writer, 20)
         return await pending
 
     results = asyncio.run(burst())

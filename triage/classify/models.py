@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from triage.db.engine import utcnow
+
+
+class VersionStatus(StrEnum):
+    ACTIVE = "active"
+    CANDIDATE = "candidate"
+    RETIRED = "retired"
 
 
 class ModelVersion(SQLModel, table=True):
@@ -25,7 +32,7 @@ class ModelVersion(SQLModel, table=True):
     )
 
     id: str = Field(primary_key=True, max_length=64)
-    status: str = Field(default="candidate", max_length=20, index=True)
+    status: str = Field(default=VersionStatus.CANDIDATE, max_length=20, index=True)
     artefact: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     artefact_format: str = Field(default="skops", max_length=20)
     sha256: str = Field(max_length=64)

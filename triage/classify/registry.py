@@ -14,12 +14,12 @@ from triage import metrics
 from triage.audit import log as audit
 from triage.classify import artefact
 from triage.classify.loaded import LoadedModel
-from triage.classify.models import ModelVersion
+from triage.classify.models import ModelVersion, VersionStatus
 from triage.db.engine import utcnow
 from triage.errors import TriageError
 
 log = logging.getLogger(__name__)
-ACTIVE, CANDIDATE, RETIRED = "active", "candidate", "retired"
+ACTIVE, CANDIDATE, RETIRED = VersionStatus.ACTIVE, VersionStatus.CANDIDATE, VersionStatus.RETIRED
 
 
 def new_version_id(digest: str) -> str:

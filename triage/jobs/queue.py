@@ -21,9 +21,9 @@ from triage.db.engine import utcnow
 from triage.db.statements import insert_ignore_id
 from triage.errors import TriageError
 from triage.jobs import handlers
-from triage.jobs.models import Job
+from triage.jobs.models import Job, JobStatus
 
-STATUSES = ("queued", "running", "done", "dead")
+STATUSES = tuple(JobStatus)
 MAX_ERROR_CHARS = 500
 
 
@@ -36,7 +36,7 @@ def _job_values(
         "ticket_id": ticket_id,
         "payload": payload,
         "dedupe_key": dedupe_key,
-        "status": "queued",
+        "status": JobStatus.QUEUED,
         "attempts": 0,
         "max_attempts": get_settings().job_max_attempts,
         "run_at": now,
@@ -75,8 +75,8 @@ def enqueue_id(
 
 
 def _claimable(now: Any) -> Any:
-    queued = and_(col(Job.status) == "queued", col(Job.run_at) <= now)
-    expired = and_(col(Job.status) == "running", col(Job.lease_expires_at) < now)
+    queued = and_(col(Job.status) == JobStatus.QUEUED, col(Job.run_at) <= now)
+    expired = and_(col(Job.status) == JobStatus.RUNNING, col(Job.lease_expires_at) < now)
     return or_(queued, expired)
 
 
@@ -101,7 +101,7 @@ def _claim_statement(dialect: str) -> Any:
         update(jobs)
         .where(jobs.c.id == pick.scalar_subquery())
         .values(
-            status="running",
+            status=JobStatus.RUNNING,
             lease_owner=bindparam("worker_id"),
             lease_expires_at=_when("lease_expires_at"),
             attempts=jobs.c.attempts + 1,
@@ -129,7 +129,9 @@ def claim(session: Session, worker_id: str, lease_seconds: float) -> Job | None:
 
 def _owned(job_id: Any, worker_id: Any) -> Any:
     return and_(
-        col(Job.id) == job_id, col(Job.status) == "running", col(Job.lease_owner) == worker_id
+        col(Job.id) == job_id,
+        col(Job.status) == JobStatus.RUNNING,
+        col(Job.lease_owner) == worker_id,
     )
 
 
@@ -140,7 +142,7 @@ def _complete_statement() -> Any:
         update(_jobs())
         .where(_owned(bindparam("job_id"), bindparam("worker_id")))
         .values(
-            status="done",
+            status=JobStatus.DONE,
             result=bindparam("result", type_=_jobs().c.result.type),
             lease_owner=None,
             lease_expires_at=None,
@@ -179,7 +181,7 @@ def fail(
 ) -> str | None:
     """Schedule a retry, or bury the job as dead; returns the new status (None: lease lost)."""
     job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
-    if job is None or job.status != "running" or job.lease_owner != worker_id:
+    if job is None or job.status != JobStatus.RUNNING or job.lease_owner != worker_id:
         return None
     now = utcnow()
     job.last_error = error[:MAX_ERROR_CHARS]
@@ -187,12 +189,12 @@ def fail(
     job.lease_expires_at = None
     job.updated_at = now
     if permanent or job.attempts >= job.max_attempts:
-        job.status = "dead"
+        job.status = JobStatus.DEAD
         job.finished_at = now
         metrics.JOBS_DEAD.labels(kind=job.kind).inc()
         _on_dead(session, job)
     else:
-        job.status = "queued"
+        job.status = JobStatus.QUEUED
         job.run_at = now + timedelta(seconds=backoff_seconds(job.attempts - 1, retry_after))
         metrics.JOB_RETRIES.labels(kind=job.kind).inc()
     session.add(job)
@@ -214,7 +216,7 @@ def release(session: Session, job_id: int, worker_id: str) -> bool:
         update(Job)
         .where(_owned(job_id, worker_id))
         .values(
-            status="queued",
+            status=JobStatus.QUEUED,
             lease_owner=None,
             lease_expires_at=None,
             attempts=col(Job.attempts) - 1,
@@ -230,10 +232,10 @@ def retry(session: Session, job_id: int, actor: str) -> Job:
     job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
     if job is None:
         raise TriageError("job not found", 404)
-    if job.status != "dead":
+    if job.status != JobStatus.DEAD:
         raise TriageError(f"only dead jobs can be retried (job is {job.status})", 409)
     before = {"status": job.status, "attempts": job.attempts, "last_error": job.last_error}
-    job.status, job.attempts, job.run_at = "queued", 0, utcnow()
+    job.status, job.attempts, job.run_at = JobStatus.QUEUED, 0, utcnow()
     job.finished_at, job.updated_at = None, utcnow()
     session.add(job)
     session.flush()
@@ -243,7 +245,7 @@ def retry(session: Session, job_id: int, actor: str) -> Job:
         "job.retry",
         ticket_id=job.ticket_id,
         before=before,
-        after={"status": "queued", "job_id": job.id, "kind": job.kind},
+        after={"status": JobStatus.QUEUED, "job_id": job.id, "kind": job.kind},
     )
     return job
 

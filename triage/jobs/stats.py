@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from triage.db.engine import get_engine, utcnow
-from triage.jobs.models import Job
+from triage.jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
-STATUSES = ("queued", "running", "done", "dead")
+STATUSES = tuple(JobStatus)
 
 
 def queue_stats(session: Session) -> dict[str, Any]:
@@ -25,7 +27,7 @@ def queue_stats(session: Session) -> dict[str, Any]:
     depth = {status: 0 for status in STATUSES} | {status: int(n) for status, n in rows}
     now = utcnow()
     oldest = session.exec(
-        select(func.min(Job.run_at)).where(Job.status == "queued", col(Job.run_at) <= now)
+        select(func.min(Job.run_at)).where(Job.status == JobStatus.QUEUED, col(Job.run_at) <= now)
     ).one()
     age = 0.0
     if oldest is not None:
@@ -64,3 +66,10 @@ class QueueCollector(Collector):
             depth.add_metric([status], n)
         age.add_metric([], stats["oldest_due_age_seconds"])
         return [depth, age]
+
+
+@cache
+def register_collector() -> None:
+    """Expose the job-queue gauges on /metrics, once per process. They are read from the
+    database at scrape time, so they show every worker's jobs whichever process is scraped."""
+    REGISTRY.register(QueueCollector())

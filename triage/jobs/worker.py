@@ -24,7 +24,7 @@ from triage.db.engine import get_engine, import_models, utcnow, write_scope
 from triage.db.sqlite import session_write_lock
 from triage.jobs import handlers, queue
 from triage.jobs.handlers import PermanentError, RetryableError
-from triage.jobs.models import Job, TaskKind
+from triage.jobs.models import Job, JobStatus, TaskKind
 from triage.redaction import engine as redaction
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ class Worker:
                 session.commit()
         latency = (utcnow() - job.created_at).total_seconds()
         metrics.JOB_LATENCY.labels(kind=job.kind).observe(max(latency, 0.0))
-        return "done"
+        return JobStatus.DONE
 
     def _fail(
         self, job: Job, error: str, permanent: bool = False, retry_after: float | None = None

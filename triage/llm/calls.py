@@ -15,6 +15,7 @@ from triage.llm.errors import LlmError
 from triage.llm.prompt import load_prompt, render_messages, version_for
 from triage.llm.schemas import LlmResult, response_model
 from triage.redaction import engine as redaction
+from triage.routing.policy import NO_LLM, LlmUsage
 
 
 @dataclass(frozen=True)
@@ -29,26 +30,8 @@ class LlmOutcome:
     outcome: str
     reason: str | None
     result: LlmResult | None = None
-    prompt_version: str | None = None
-    model: str | None = None
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    latency_ms: float = 0.0
-    cache_hit: bool = False
+    usage: LlmUsage = NO_LLM
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def usage(self) -> dict[str, Any]:
-        """The usage fields a routing decision records (promise 6)."""
-        return {
-            "prompt_version": self.prompt_version,
-            "llm_model": self.model,
-            "tokens_in": self.tokens_in,
-            "tokens_out": self.tokens_out,
-            "cost_usd": self.cost_usd,
-            "latency_ms": self.latency_ms,
-            "cache_hit": self.cache_hit,
-        }
 
 
 @dataclass(frozen=True)
@@ -98,25 +81,23 @@ def call(request: Request) -> LlmOutcome:
         try:
             completion = client.complete(request.messages, response_model(request.catalog))
         except LlmError as exc:
-            return LlmOutcome(
-                failure_outcome(exc),
-                exc.reason,
-                prompt_version=request.prompt_version,
-                model=request.model,
-                tokens_in=exc.tokens_in,
-                tokens_out=exc.tokens_out,
-                cost_usd=cost_usd(settings, exc.tokens_in, exc.tokens_out),
-                latency_ms=exc.latency_ms,
-            )
-    usage = completion.usage
+            spent = _usage(request, exc.tokens_in, exc.tokens_out, exc.latency_ms)
+            return LlmOutcome(failure_outcome(exc), exc.reason, usage=spent)
+    tokens = completion.usage
     return LlmOutcome(
         "ok",
         None,
         LlmResult.from_answer(completion.answer),  # type: ignore[arg-type]
-        prompt_version=request.prompt_version,
+        usage=_usage(request, tokens.tokens_in, tokens.tokens_out, completion.latency_ms),
+    )
+
+
+def _usage(request: Request, tokens_in: int, tokens_out: int, latency_ms: float) -> LlmUsage:
+    return LlmUsage(
         model=request.model,
-        tokens_in=usage.tokens_in,
-        tokens_out=usage.tokens_out,
-        cost_usd=cost_usd(settings, usage.tokens_in, usage.tokens_out),
-        latency_ms=completion.latency_ms,
+        prompt_version=request.prompt_version,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost_usd=cost_usd(request.settings, tokens_in, tokens_out),
+        latency_ms=latency_ms,
     )

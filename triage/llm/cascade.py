@@ -54,10 +54,10 @@ class Tally:
         self.outcomes[outcome.outcome] += 1
         if outcome.outcome in ("ok", "invalid", "error"):
             self.llm_calls += 1
-        self.tokens_in += outcome.tokens_in
-        self.tokens_out += outcome.tokens_out
-        self.cost_usd += outcome.cost_usd
-        self.llm_latency_ms += outcome.latency_ms
+        self.tokens_in += outcome.usage.tokens_in
+        self.tokens_out += outcome.usage.tokens_out
+        self.cost_usd += outcome.usage.cost_usd
+        self.llm_latency_ms += outcome.usage.latency_ms
 
     def summary(self) -> dict[str, Any]:
         n = max(self.n, 1)

@@ -19,7 +19,7 @@ from triage.llm.breaker import breaker_for
 from triage.llm.calls import LlmOutcome, Request, build_request, call
 from triage.llm.models import LlmCall
 from triage.llm.schemas import validate_dict
-from triage.routing.policy import PredictionLike
+from triage.routing.policy import LlmUsage, PredictionLike
 from triage.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,13 @@ def _from_cache(session: Session, request: Request) -> LlmOutcome | None:
     result = validate_dict(request.catalog, entry.response) if entry else None
     if result is None:
         return None
-    return LlmOutcome(
-        "cache_hit",
-        None,
-        result,
-        prompt_version=request.prompt_version,
+    usage = LlmUsage(
         model=request.model,
+        prompt_version=request.prompt_version,
         latency_ms=(time.perf_counter() - started) * 1000,
         cache_hit=True,
     )
+    return LlmOutcome("cache_hit", None, result, usage=usage)
 
 
 def _gate(session: Session, request: Request, team: str) -> tuple[str, str] | None:
@@ -71,8 +69,8 @@ def _call_and_report(session: Session, request: Request) -> LlmOutcome:
             session,
             request.cache_key,
             outcome.result.to_dict(),
-            outcome.tokens_in,
-            outcome.tokens_out,
+            outcome.usage.tokens_in,
+            outcome.usage.tokens_out,
         )
     return outcome
 
@@ -82,13 +80,13 @@ def _record(session: Session, ticket: Ticket, team: str, outcome: LlmOutcome) ->
         LlmCall(
             ticket_id=ticket.id,
             team=team,
-            model=outcome.model or "",
-            prompt_version=outcome.prompt_version or "",
-            tokens_in=outcome.tokens_in,
-            tokens_out=outcome.tokens_out,
-            cost_usd=outcome.cost_usd,
-            latency_ms=outcome.latency_ms,
-            cache_hit=outcome.cache_hit,
+            model=outcome.usage.model or "",
+            prompt_version=outcome.usage.prompt_version or "",
+            tokens_in=outcome.usage.tokens_in,
+            tokens_out=outcome.usage.tokens_out,
+            cost_usd=outcome.usage.cost_usd,
+            latency_ms=outcome.usage.latency_ms,
+            cache_hit=outcome.usage.cache_hit,
             outcome=outcome.outcome,
             reason=outcome.reason,
         )
@@ -108,9 +106,8 @@ def _decide_call(session: Session, request: Request, team: str) -> LlmOutcome:
     stop = _gate(session, request, team)
     if stop is not None:
         outcome, reason = stop
-        return LlmOutcome(
-            outcome, reason, prompt_version=request.prompt_version, model=request.model
-        )
+        usage = LlmUsage(model=request.model, prompt_version=request.prompt_version)
+        return LlmOutcome(outcome, reason, usage=usage)
     return _call_and_report(session, request)
 
 

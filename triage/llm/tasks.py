@@ -84,6 +84,6 @@ def llm_fallback(session: Session, job: Job) -> dict[str, Any]:
         prediction, outcome.result, outcome.reason, routes, settings.llm_confidence_threshold
     )
     reasons = {**decision.reasons, "llm_outcome": {"outcome": outcome.outcome, **outcome.extra}}
-    decision = replace(decision, reasons=reasons, **outcome.usage())
+    decision = replace(decision, reasons=reasons, usage=outcome.usage)
     decision_id = flows.apply_decision(session, ticket, decision)
     return {"decision_id": decision_id, "route": decision.route, "llm_outcome": outcome.outcome}

@@ -15,11 +15,11 @@ def observe_call(team: str, outcome: LlmOutcome) -> None:
     metrics.LLM_CALLS.labels(outcome=outcome.outcome).inc()
     if outcome.outcome in ("off", "budget_exhausted", "rate_limited", "breaker_open"):
         return
-    model = outcome.model or "unknown"
-    metrics.LLM_LATENCY.labels(team=team, model=model).observe(outcome.latency_ms / 1000)
-    metrics.LLM_TOKENS.labels(team=team, model=model, direction="in").inc(outcome.tokens_in)
-    metrics.LLM_TOKENS.labels(team=team, model=model, direction="out").inc(outcome.tokens_out)
-    metrics.LLM_COST.labels(team=team, model=model).inc(outcome.cost_usd)
+    model = outcome.usage.model or "unknown"
+    metrics.LLM_LATENCY.labels(team=team, model=model).observe(outcome.usage.latency_ms / 1000)
+    metrics.LLM_TOKENS.labels(team=team, model=model, direction="in").inc(outcome.usage.tokens_in)
+    metrics.LLM_TOKENS.labels(team=team, model=model, direction="out").inc(outcome.usage.tokens_out)
+    metrics.LLM_COST.labels(team=team, model=model).inc(outcome.usage.cost_usd)
 
 
 def observe_budget(status: BudgetStatus) -> None:

@@ -16,7 +16,7 @@ from triage.config import Settings
 from triage.db.engine import utcnow
 from triage.ops import usage
 from triage.ops.timeseries import day_of, days, ratio, series
-from triage.tickets.models import Correction, Ticket
+from triage.tickets.models import Correction, Ticket, TicketStatus
 
 AUTO_ROUTES = ("auto", "auto_llm")
 AGE_BUCKETS = (("under 1 h", 1), ("1–4 h", 4), ("4–24 h", 24), ("1–3 d", 72), ("over 3 d", None))
@@ -53,7 +53,7 @@ def tickets_per_day(session: Session, since: datetime, labels: list[str]) -> dic
 def backlog(session: Session, now: datetime) -> dict[str, Any]:
     """Tickets waiting for a category decision: how many, per team, and how old."""
     rows = session.exec(
-        select(Ticket.team, Ticket.created_at).where(Ticket.status == "in_review")
+        select(Ticket.team, Ticket.created_at).where(Ticket.status == TicketStatus.IN_REVIEW)
     ).all()
     ages = [
         (team or "unassigned", (now - created).total_seconds() / 3600) for team, created in rows

@@ -16,6 +16,7 @@ from triage.classify import tasks as training
 from triage.config import Settings
 from triage.errors import TriageError
 from triage.jobs import queue
+from triage.jobs.models import JobStatus
 from triage.ops import dashboard, drift, service, views
 from triage.ops.router import job_view
 from triage.review import pages
@@ -87,7 +88,7 @@ def models_page(
         active=service.active_id(session),
         shadow=service.shadow_summary(session),
         training=job,
-        training_running=bool(job and job["status"] in ("queued", "running")),
+        training_running=bool(job and job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING)),
         notice=notice[:300] or None,
         error=error[:500] or None,
     )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from triage.redaction.base import CVV, EXPIRY, PAN, Finding
 from triage.redaction.card_runs import Run, runs
-from triage.redaction.normalize import View, luhn_ok
+from triage.redaction.normalize import View, digits_only_runs, luhn_ok
 
 _WEAK_GAP = re.compile(r"[\n,|<&%\\]")
 CARD_WORDS = (
@@ -270,3 +270,14 @@ class CardRecognizer:
         for pan_end in sorted({f.end for f in found}):
             found.extend(_tail(text, pan_end))
         return found
+
+
+def contains_pan(text: str) -> bool:
+    """True if a card-shaped (network prefix and length) Luhn-valid run remains.
+
+    The LLM client and write-back refuse to send such text. Requiring a network prefix keeps
+    ids and timestamps (one in ten digit runs passes Luhn by chance) from blocking them.
+    """
+    return any(
+        13 <= len(run) <= 19 and card_shaped(run) and luhn_ok(run) for run in digits_only_runs(text)
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from triage.redaction.base import CVV, EMAIL, EXPIRY, IBAN, PAN, PHONE, PRIORITY, SECRET
+from triage.redaction.cards import contains_pan as contains_pan
 from triage.redaction.normalize import View, normalize
-from triage.redaction.normalize import contains_pan as contains_pan
 from triage.redaction.recognizers import Recognizer, all_recognizers
 
 ENGINE_VERSION = "triage-redaction/1.0"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Characters removed by contains_pan() before looking for digit runs: anything a person or a
+# Characters removed by cards.contains_pan() before looking for digit runs: anything a person or a
 # mail client may put between the groups of a card number.
 _SEPARATORS = re.compile(r"[\s\-./|_+,>\\]+")
 _DIGIT_RUN = re.compile(r"[0-9]{13,}")
@@ -88,16 +88,3 @@ def digits_only_runs(text: str) -> list[str]:
 def luhn_run_remains(text: str) -> bool:
     """True if any Luhn-valid 13-19 digit run remains, card-shaped or not (the strict test)."""
     return any(13 <= len(run) <= 19 and luhn_ok(run) for run in digits_only_runs(text))
-
-
-def contains_pan(text: str) -> bool:
-    """True if a card-shaped (network prefix and length) Luhn-valid run remains.
-
-    The LLM client and write-back refuse to send such text. Requiring a network prefix keeps
-    ids and timestamps (one in ten digit runs passes Luhn by chance) from blocking them.
-    """
-    from triage.redaction.cards import card_shaped  # cards imports this module
-
-    return any(
-        13 <= len(run) <= 19 and card_shaped(run) and luhn_ok(run) for run in digits_only_runs(text)
-    )

@@ -17,7 +17,7 @@ from triage.auth.models import User
 from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.jobs import queue
-from triage.jobs.models import Job, TaskKind
+from triage.jobs.models import Job, JobStatus, TaskKind
 from triage.review import replies
 from triage.tickets.models import Reply, ReplyStatus, Ticket, TicketStatus
 
@@ -97,7 +97,7 @@ def retry_send(session: Session, user: User, ticket: Ticket) -> tuple[Reply, Job
     session.add(reply)
     session.flush()
     job = session.exec(select(Job).where(col(Job.dedupe_key) == _dedupe_key(reply))).first()
-    if job is not None and job.status == "dead":
+    if job is not None and job.status == JobStatus.DEAD:
         job = queue.retry(session, job.id or 0, user.email)
     elif job is None:
         job = _send_job(session, ticket, reply)

@@ -14,11 +14,19 @@ from triage.auth.models import User
 from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.review import replies, schemas
-from triage.tickets.models import Comment, Correction, Decision, Reply, Ticket
+from triage.tickets.models import (
+    Comment,
+    Correction,
+    Decision,
+    Reply,
+    ReplyStatus,
+    Ticket,
+    TicketStatus,
+)
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-REVIEW_STATUS = "in_review"
-SETTLED_STATUSES = ("auto_routed", "reviewed")
+REVIEW_STATUS = TicketStatus.IN_REVIEW
+SETTLED_STATUSES = (TicketStatus.AUTO_ROUTED, TicketStatus.REVIEWED)
 MAX_LIMIT = 200
 
 
@@ -47,17 +55,19 @@ def visible_ticket(session: Session, user: User, ticket_id: int, lock: bool = Fa
 def stage_of(ticket: Ticket, reply_status: str | None) -> schemas.Stage:
     if ticket.status == REVIEW_STATUS:
         return "category"
-    if ticket.status in SETTLED_STATUSES and reply_status == "draft":
+    if ticket.status in SETTLED_STATUSES and reply_status == ReplyStatus.DRAFT:
         return "reply"
-    if reply_status == "send_failed":
+    if reply_status == ReplyStatus.SEND_FAILED:
         return "send_failed"
-    return "waiting" if ticket.status in ("new", "llm_pending") else "done"
+    return "waiting" if ticket.status in (TicketStatus.NEW, TicketStatus.LLM_PENDING) else "done"
 
 
 def _stage_clause(stage: str | None) -> Any:
     needs_category = col(Ticket.status) == REVIEW_STATUS
-    needs_reply = (col(Ticket.status).in_(SETTLED_STATUSES)) & (col(Reply.status) == "draft")
-    send_failed = col(Reply.status) == "send_failed"
+    needs_reply = (col(Ticket.status).in_(SETTLED_STATUSES)) & (
+        col(Reply.status) == ReplyStatus.DRAFT
+    )
+    send_failed = col(Reply.status) == ReplyStatus.SEND_FAILED
     if stage == "category":
         return needs_category
     if stage == "reply":
@@ -175,5 +185,5 @@ def reply_view(reply: Reply | None) -> schemas.ReplyView | None:
     if reply is None:
         return None
     view = schemas.ReplyView.model_validate(reply, from_attributes=True)
-    view.unfilled = replies.unfilled(reply.body) if reply.status == "draft" else []
+    view.unfilled = replies.unfilled(reply.body) if reply.status == ReplyStatus.DRAFT else []
     return view

@@ -22,9 +22,9 @@ from triage.redaction import engine as redaction
 from triage.review import approval, queries, replies, schemas
 from triage.routing import rules
 from triage.routing import service as routing
-from triage.tickets.models import Correction, Reply, Ticket
+from triage.tickets.models import Correction, Reply, Ticket, TicketStatus
 
-CONFIRMABLE = ("in_review", "auto_routed")
+CONFIRMABLE = (TicketStatus.IN_REVIEW, TicketStatus.AUTO_ROUTED)
 
 
 @lru_cache(maxsize=4)
@@ -54,7 +54,7 @@ def _settle(
 ) -> Correction:
     """Record the human decision (Correction + Decision rows) and move the ticket to its team."""
     assert ticket.id is not None
-    was_in_review = ticket.status == "in_review"
+    was_in_review = ticket.status == TicketStatus.IN_REVIEW
     old_category = ticket.category
     route = routes().for_category(category)
     correction = Correction(
@@ -69,7 +69,7 @@ def _settle(
     if old_category != category:
         # The model's confidence was for the old category; a human choice has none.
         ticket.confidence = None
-    ticket.status, ticket.updated_at = "reviewed", utcnow()
+    ticket.status, ticket.updated_at = TicketStatus.REVIEWED, utcnow()
     session.add_all([correction, ticket])
     session.flush()
     reasons = {
@@ -100,7 +100,7 @@ def correct(session: Session, user: User, ticket_id: int, category: str, reason:
     if not routes().knows(category):
         raise TriageError(f"unknown category {category!r}", 422)
     ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
-    if ticket.status not in (*CONFIRMABLE, "reviewed"):
+    if ticket.status not in (*CONFIRMABLE, TicketStatus.REVIEWED):
         raise TriageError(f"a ticket in status {ticket.status} cannot be corrected", 409)
     clean_reason = redaction.redact(reason).text.strip()[:1000]
     if not clean_reason:
@@ -141,12 +141,12 @@ def switch_template(
 
 def requeue(session: Session, user: User, ticket_id: int, reason: str | None) -> Ticket:
     ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
-    if ticket.status == "in_review":
+    if ticket.status == TicketStatus.IN_REVIEW:
         return ticket
-    if ticket.status not in ("auto_routed", "reviewed"):
+    if ticket.status not in (TicketStatus.AUTO_ROUTED, TicketStatus.REVIEWED):
         raise TriageError(f"a ticket in status {ticket.status} cannot go back to review", 409)
     before = _state(ticket)
-    ticket.status, ticket.updated_at = "in_review", utcnow()
+    ticket.status, ticket.updated_at = TicketStatus.IN_REVIEW, utcnow()
     session.add(ticket)
     session.flush()
     detail = redaction.redact(reason).text.strip()[:1000] if reason else None
@@ -162,7 +162,7 @@ def bulk_confirm(
     skipped: list[int] = []
     for ticket_id in dict.fromkeys(ticket_ids):
         ticket = session.get(Ticket, ticket_id) if 1 <= ticket_id <= schemas.MAX_ID else None
-        if ticket is None or ticket.status != "in_review" or ticket.category is None:
+        if ticket is None or ticket.status != TicketStatus.IN_REVIEW or ticket.category is None:
             skipped.append(ticket_id)
             continue
         try:

@@ -37,6 +37,34 @@ class LlmResultLike(Protocol):
 
 
 @dataclass(frozen=True)
+class LlmUsage:
+    """What one LLM answer cost and who gave it: recorded with its call and its decision."""
+
+    model: str | None = None
+    prompt_version: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    cache_hit: bool = False
+
+    def decision_columns(self) -> dict[str, Any]:
+        """The usage columns of a Decision row (promise 6: what a decision cost)."""
+        return {
+            "llm_model": self.model,
+            "prompt_version": self.prompt_version,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost_usd": self.cost_usd,
+            "latency_ms": self.latency_ms,
+            "cache_hit": self.cache_hit,
+        }
+
+
+NO_LLM = LlmUsage()
+
+
+@dataclass(frozen=True)
 class RouteDecision:
     route: RouteKind
     stage: Stage
@@ -49,13 +77,7 @@ class RouteDecision:
     slots: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, Any] = field(default_factory=dict)
     model_version: str | None = None
-    prompt_version: str | None = None
-    llm_model: str | None = None
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    latency_ms: float = 0.0
-    cache_hit: bool = False
+    usage: LlmUsage = NO_LLM
 
 
 def classifier_reasons(prediction: PredictionLike) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from triage.jobs import queue
 from triage.jobs.models import TaskKind
 from triage.routing import template_fit, templates
 from triage.routing.policy import RouteDecision
-from triage.tickets.models import Decision, Ticket
+from triage.tickets.models import Decision, Ticket, TicketStatus
 
 TICKET_STATUS = {
-    "auto": "auto_routed",
-    "auto_llm": "auto_routed",
-    "llm_pending": "llm_pending",
-    "review": "in_review",
+    "auto": TicketStatus.AUTO_ROUTED,
+    "auto_llm": TicketStatus.AUTO_ROUTED,
+    "llm_pending": TicketStatus.LLM_PENDING,
+    "review": TicketStatus.IN_REVIEW,
 }
 
 
@@ -35,8 +35,6 @@ def _decision_values(
         "ticket_id": ticket_id,
         "stage": decision.stage,
         "model_version": decision.model_version,
-        "prompt_version": decision.prompt_version,
-        "llm_model": decision.llm_model,
         "category": decision.category,
         "confidence": decision.confidence,
         "threshold": decision.threshold,
@@ -44,11 +42,7 @@ def _decision_values(
         "team": decision.team,
         "template_id": template_id,
         "reasons": decision.reasons,
-        "tokens_in": decision.tokens_in,
-        "tokens_out": decision.tokens_out,
-        "cost_usd": decision.cost_usd,
-        "latency_ms": decision.latency_ms,
-        "cache_hit": decision.cache_hit,
+        **decision.usage.decision_columns(),
         "created_at": utcnow(),
     }
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from triage.db.engine import utcnow
 from triage.db.statements import insert_ignore_id, insert_row, update_row
-from triage.tickets.models import Comment, Delivery, Ticket, TicketEvent
+from triage.tickets.models import Comment, Delivery, Ticket, TicketEvent, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def _ticket_values(event: TicketEvent) -> dict[str, Any]:
         "requester_id": event.requester_id,
         "organization_id": event.organization_id,
         "tags": list(event.tags),
-        "status": "new",
+        "status": TicketStatus.NEW,
         "external_updated_at": event.updated_at,
         "redaction_summary": event.summary,
         "created_at": now,

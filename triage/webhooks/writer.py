@@ -1,12 +1,13 @@
-"""Store redacted webhook events: one transaction each, or, on SQLite, several per commit.
+"""Store redacted webhook events with group commit: the deliveries that arrive together are
+written by one thread, in arrival order, as one transaction, on either database.
 
-SQLite has one writer at a time, and every commit appends each page it touched to the WAL: a
-new ticket touches about thirty pages (its rows and their indexes). Deliveries that arrive
-together are therefore written by one thread, in arrival order, as one transaction: they share
-the pages and the commit, and nobody waits behind a lock that is not first-come first-served.
-If anything in a batch fails, the batch is rolled back and each event is written on its own,
-so one bad event never takes the others with it. PostgreSQL takes concurrent transactions, so
-there each request writes its own from the thread pool.
+On SQLite, which has one writer at a time and appends every page a commit touched to the WAL
+(a new ticket touches about thirty), the batch shares the pages and the commit, and nobody
+waits behind a lock that is not first-come first-served. On PostgreSQL it shares one commit
+(one WAL flush) and one pooled connection, instead of a thread-pool hop, a connection checkout
+and a commit per request. If anything in a batch fails, the batch is rolled back and each event
+is written on its own, so one bad event never takes the others with it; a delivery is
+acknowledged only once its batch (or its own transaction) has committed (promise 2).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import queue
 import threading
 from dataclasses import dataclass
 
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -69,14 +69,23 @@ class BatchWriter:
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._handed = 0
+        self._handed_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="triage-ingest-writer", daemon=True)
         self._thread.start()
 
     async def store(self, url: str, event: TicketEvent) -> flows.IngestResult:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[flows.IngestResult] = loop.create_future()
+        with self._handed_lock:
+            self._handed += 1
         self._queue.put(_Pending(url, event, loop, future))
         return await future
+
+    def handed(self) -> int:
+        """How many events have been handed to this writer so far (written or not yet)."""
+        with self._handed_lock:
+            return self._handed
 
     def _run(self) -> None:
         while True:
@@ -157,8 +166,4 @@ def _batch_writer() -> BatchWriter:
 
 async def store(event: TicketEvent) -> flows.IngestResult:
     """Write a redacted event; returns once it is committed."""
-    url = get_settings().database_url
-    engine = engine_for(url)
-    if engine.dialect.name == "sqlite":
-        return await _batch_writer().store(url, event)
-    return await run_in_threadpool(store_one, engine, event)
+    return await _batch_writer().store(get_settings().database_url, event)
