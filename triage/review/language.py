@@ -19,7 +19,8 @@ NAMES = {
     "it": "Italian",
     "pt": "Portuguese",
 }
-FALLBACK = "en"
+# The languages reply templates are written in (labels/templates/ and its de/, es/, fr/).
+REPLY_LANGUAGES = ("en", "de", "es", "fr")
 MIN_LETTERS = 12
 MIN_PROBABILITY = 0.8
 MAX_TEXT = 4_000

@@ -168,7 +168,8 @@ def switch(
 
 
 def clean_body(body: str) -> str:
-    clean = redaction.redact(body[:MAX_BODY]).text.strip()
+    """Redacted like any stored text; browsers submit a textarea's lines ending in CRLF."""
+    clean = redaction.redact(body[:MAX_BODY].replace("\r\n", "\n")).text.strip()
     if not clean:
         raise TriageError("the reply is empty", 422)
     return clean

@@ -51,6 +51,7 @@ def render_ticket(
         if draft
         else (detail.reply.unfilled if detail.reply else []),
         languages=language.NAMES,
+        reply_languages=language.REPLY_LANGUAGES,
     )
 
 
