@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,7 +36,15 @@ def format_age(seconds: int) -> str:
 
 
 def format_confidence(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+    """Rounded down, and never "100%" or "0%": a calibrated 0.9999 still means about one in
+    ten thousand is wrong, which ">99%" says and "100%" hides."""
+    if value is None:
+        return "–"
+    if value > 0.99:
+        return ">99%"
+    if 0 < value < 0.01:
+        return "<1%"
+    return f"{math.floor(value * 100)}%"
 
 
 def format_label(value: str | None) -> str:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from triage.auth import dependencies as auth
 from triage.auth.models import User
 from triage.db.engine import get_session
-from triage.review import queries, schemas, service
+from triage.review import listing, queries, schemas, service
 
 router = APIRouter(prefix="/api", tags=["review"])
 
@@ -35,14 +35,19 @@ def get_queue(
     stage: Annotated[str | None, Query(pattern="^(category|reply)$")] = None,
     min_age_hours: Hours = None,
     max_age_hours: Hours = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=schemas.MAX_ID)] = 0,
+    q: Annotated[str | None, Query(max_length=listing.MAX_SEARCH)] = None,
+    sort: Annotated[str, Query(pattern=f"^({'|'.join(listing.SORTS)})$")] = "priority",
+    desc: bool = False,
 ) -> schemas.QueuePage:
-    """Tickets awaiting an analyst in the caller's teams, most urgent and oldest first."""
-    flt = queries.QueueFilter(
-        category, source, team, stage, min_age_hours, max_age_hours, limit, offset
+    """Tickets awaiting an analyst in the caller's teams, most urgent and oldest first by
+    default; `q` searches subject, text, ticket number and merchant (organisation or
+    requester id)."""
+    flt = listing.QueueFilter(
+        category, source, team, stage, min_age_hours, max_age_hours, limit, offset, q, sort, desc
     )
-    return queries.list_queue(session, user, flt)
+    return listing.list_queue(session, user, flt)
 
 
 @router.get("/tickets/{ticket_id}", response_model=schemas.TicketDetail)

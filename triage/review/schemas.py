@@ -19,6 +19,9 @@ class QueueItem(BaseModel):
     external_id: str
     external_number: str | None
     subject: str
+    preview: str = Field(default="", description="the start of the (redacted) ticket text")
+    requester_id: str | None = None
+    organization_id: str | None = Field(default=None, description="the merchant's organisation")
     category: str | None
     confidence: float | None
     team: str | None
@@ -31,6 +34,9 @@ class QueueItem(BaseModel):
     reply_status: str | None
     created_at: datetime
     age_seconds: int
+    sla_seconds_left: int = Field(
+        default=0, description="time left before the priority's SLA (negative: overdue)"
+    )
 
 
 class QueuePage(BaseModel):
@@ -96,6 +102,7 @@ class TicketDetail(BaseModel):
     id: int
     source: str
     external_id: str
+    external_table: str | None = None
     external_number: str | None
     subject: str
     body: str

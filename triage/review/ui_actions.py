@@ -14,7 +14,7 @@ from triage.auth.models import User
 from triage.config import Settings
 from triage.errors import TriageError
 from triage.redaction import engine as redaction
-from triage.review import language, pages, queries, replies, service
+from triage.review import language, links, pages, queries, replies, service
 from triage.review.pages import CSRF_FAILED, Config, Csrf, Db, MaybeCaller
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +50,9 @@ def render_ticket(
         unfilled=replies.unfilled(draft)
         if draft
         else (detail.reply.unfilled if detail.reply else []),
+        original=links.original_url(
+            settings, detail.source, detail.external_id, detail.external_table
+        ),
         languages=language.NAMES,
         reply_languages=language.REPLY_LANGUAGES,
     )
@@ -79,7 +82,8 @@ def _act(
         session.rollback()
         return render_ticket(request, page, session, settings, ticket_id, error=exc, draft=draft)
     if done == "moved":
-        return RedirectResponse("/queue?moved=1", status_code=303)
+        # The confirmation offers to undo: the analyst can no longer open the ticket.
+        return RedirectResponse(f"/queue?moved={ticket_id}", status_code=303)
     return RedirectResponse(f"/tickets/{ticket_id}?done={done}", status_code=303)
 
 
@@ -111,8 +115,11 @@ def correct(
     csrf_token: Csrf = "",
 ) -> Response:
     def action(user: User) -> str:
+        team_before = queries.visible_ticket(session, user, ticket_id).team
         ticket = service.correct(session, user, ticket_id, category, reason)
-        return "correct" if auth.can_see_team(user, ticket.team) else "moved"
+        if not auth.can_see_team(user, ticket.team):
+            return "moved"
+        return "recategorised" if ticket.team == team_before else "correct"
 
     return _act(request, caller, session, settings, ticket_id, csrf_token, action)
 
@@ -183,6 +190,22 @@ def switch_template(
     def action(user: User) -> str:
         service.switch_template(session, user, ticket_id, template_id, language)
         return "template"
+
+    return _act(request, caller, session, settings, ticket_id, csrf_token, action)
+
+
+@router.post("/tickets/{ticket_id}/undo-correction")
+def undo_correction(
+    request: Request,
+    ticket_id: int,
+    caller: MaybeCaller,
+    session: Db,
+    settings: Config,
+    csrf_token: Csrf = "",
+) -> Response:
+    def action(user: User) -> str:
+        service.undo_correction(session, user, ticket_id)
+        return "undone"
 
     return _act(request, caller, session, settings, ticket_id, csrf_token, action)
 
