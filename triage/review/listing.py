@@ -132,7 +132,7 @@ def list_queue(session: Session, user: User, flt: QueueFilter) -> schemas.QueueP
 def next_ticket_id(session: Session, user: User, after: int, flt: QueueFilter) -> int | None:
     """The ticket after `after` in this queue order; the first one when `after` has left it."""
     query = _filtered(user, flt).with_only_columns(col(Ticket.id))
-    ids = list(session.exec(query.order_by(*_order(flt)).limit(NEXT_WINDOW)).all())
+    ids = [int(i) for i in session.scalars(query.order_by(*_order(flt)).limit(NEXT_WINDOW))]
     if after in ids:
         following = ids[ids.index(after) + 1 :]
         return following[0] if following else None
