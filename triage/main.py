@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triage import errors, health, logs, metrics
 from triage.audit import router as audit_router
+from triage.audit import ui as audit_ui
+from triage.auth import ui as auth_ui
 from triage.classify import registry
 from triage.config import Settings, get_settings
 from triage.db.engine import get_engine
@@ -26,9 +27,9 @@ from triage.jobs import stats as job_stats
 from triage.jobs import worker
 from triage.ops import router as ops_router
 from triage.ops import ui as ops_ui
-from triage.review import pages as review_pages
 from triage.review import router as review_router
 from triage.review import ui as review_ui
+from triage.web import pages
 from triage.webhooks.router import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,9 @@ def create_app() -> FastAPI:
     app.include_router(audit_router.router)
     app.include_router(jobs_router.router)
     app.include_router(ops_router.router)
+    app.include_router(auth_ui.router)
     app.include_router(review_ui.router)
+    app.include_router(audit_ui.router)
     app.include_router(ops_ui.router)
-    app.mount("/static", StaticFiles(directory=review_pages.STATIC_DIR), name="static")
+    pages.install(app)
     return app

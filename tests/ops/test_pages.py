@@ -52,6 +52,8 @@ def test_forms_need_csrf_and_a_reason_to_force(ops: Ops) -> None:
         "/ops/models/train", data={"csrf_token": "nope"}, follow_redirects=False
     )
     assert forged.status_code == 403
+    missing = ops.client.post("/ops/models/train", follow_redirects=False)
+    assert missing.status_code == 403 and "expired or did not come from triage" in missing.text
     queued = ops.client.post("/ops/models/train", data={"csrf_token": csrf}, follow_redirects=False)
     assert queued.status_code == 303 and "notice=Training" in queued.headers["location"]
     assert training.current_job(ops.session) is not None
@@ -84,4 +86,6 @@ def test_analysts_and_strangers_are_turned_away(ops: Ops) -> None:
     assert ops.client.get("/ops", follow_redirects=False).headers["location"] == "/login"
     analyst_page = ops.client.get("/ops", headers=ops.analyst)
     assert analyst_page.status_code == 403
+    analyst_form = ops.client.post("/ops/rollback", headers=ops.analyst, data={"csrf_token": "x"})
+    assert analyst_form.status_code == 403 and "These pages are for leads." in analyst_form.text
     assert "Dashboard</a>" not in ops.client.get("/queue", headers=ops.analyst).text

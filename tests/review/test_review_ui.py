@@ -35,6 +35,9 @@ def test_pages_redirect_to_sign_in(client: TestClient, world: World):
     for path in ("/queue", f"/tickets/{world.own}", "/audit"):
         response = client.get(path)
         assert response.status_code == 303 and response.headers["location"] == "/login"
+    for path, _form in FORMS:
+        response = client.post(path.format(id=world.own), data={"csrf_token": "x"})
+        assert response.status_code == 303 and response.headers["location"] == "/login"
 
 
 def test_sign_in_sets_a_strict_httponly_signed_cookie(client: TestClient, world: World):

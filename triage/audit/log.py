@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from triage.audit.models import AuditEvent
 from triage.db.engine import utcnow
-from triage.db.statements import insert_row
+from triage.db.statements import insert_many, insert_row
 
 
 def record(
@@ -26,7 +26,19 @@ def record(
     itself is a single Core INSERT (no ORM object), as it is written in every webhook request.
     """
     session.flush()
-    values = {
+    return insert_row(session, AuditEvent, event(actor, action, ticket_id, before, after, detail))
+
+
+def event(
+    actor: str,
+    action: str,
+    ticket_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """One audit row's values, for `record_many`."""
+    return {
         "at": utcnow(),
         "actor": actor,
         "action": action,
@@ -35,4 +47,8 @@ def record(
         "after": after or {},
         "detail": detail,
     }
-    return insert_row(session, AuditEvent, values)
+
+
+def record_many(session: Session, events: list[dict[str, Any]]) -> None:
+    """Insert rows made by `event` in one statement, in the caller's transaction."""
+    insert_many(session, AuditEvent, events)

@@ -64,3 +64,57 @@ def update_row(
 ) -> None:
     """UPDATE one row by primary key with Core; the columns set are the keys of `values`."""
     session.connection().execute(_update_statement(_table(model)), {**values, "row_id": row_id})
+
+
+@lru_cache(maxsize=32)
+def _insert_ignore_many_statement(
+    dialect: str, table: Table, conflict: tuple[str, ...], returning: tuple[str, ...]
+) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    columns = [table.c[name] for name in returning]
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict)).returning(*columns)
+
+
+def insert_ignore_many(
+    session: Session,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    conflict: list[str],
+    returning: tuple[str, ...],
+) -> list[Any]:
+    """`insert_ignore_id` for many rows in one statement (SQLAlchemy's "insertmanyvalues"):
+    the `returning` columns of the rows that went in, in no particular order, so callers match
+    them by a natural key. Nothing is returned for rows that hit the conflict."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    stmt = _insert_ignore_many_statement(dialect, _table(model), tuple(conflict), returning)
+    return list(session.connection().execute(stmt, rows).all())
+
+
+@lru_cache(maxsize=32)
+def _insert_many_statement(table: Table, returning: tuple[str, ...]) -> Any:
+    statement = insert(table)
+    return statement.returning(*(table.c[name] for name in returning)) if returning else statement
+
+
+def insert_many(
+    session: Session,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    returning: tuple[str, ...] = (),
+) -> list[Any]:
+    """Many rows in one INSERT; the `returning` columns of each, in no particular order."""
+    if not rows:
+        return []
+    result = session.connection().execute(_insert_many_statement(_table(model), returning), rows)
+    return list(result.all()) if returning else []
+
+
+def update_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """`update_row` for many rows (each dict names its `row_id`), sent as one executemany."""
+    if rows:
+        session.connection().execute(_update_statement(_table(model)), rows)

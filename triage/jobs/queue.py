@@ -18,7 +18,7 @@ from triage import metrics
 from triage.audit import log as audit
 from triage.config import get_settings
 from triage.db.engine import utcnow
-from triage.db.statements import insert_ignore_id
+from triage.db.statements import insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
 from triage.jobs import handlers
 from triage.jobs.models import Job, JobStatus
@@ -55,6 +55,12 @@ def enqueue(
     job = session.get(Job, job_id)
     assert job is not None
     return job
+
+
+def enqueue_many(session: Session, jobs: list[tuple[str, int | None, dict[str, Any], str]]) -> None:
+    """Add (kind, ticket_id, payload, dedupe_key) jobs in one statement; duplicates are skipped."""
+    rows = [_job_values(kind, ticket_id, payload, key) for kind, ticket_id, payload, key in jobs]
+    insert_ignore_many(session, Job, rows, ["dedupe_key"], ("id",))
 
 
 def enqueue_id(

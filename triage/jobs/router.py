@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlmodel import Session
 
-from triage.auth import dependencies as auth
-from triage.auth.models import User
-from triage.db.engine import get_session
 from triage.jobs import queue
 from triage.jobs.models import Job
+from triage.web.deps import Db, Lead
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -38,20 +35,16 @@ class JobRead(BaseModel):
 
 @router.get("", response_model=list[JobRead])
 def list_jobs(
+    session: Db,
+    _user: Lead,
     status: Literal["queued", "running", "done", "dead"] | None = Query(default=None),
     limit: int = Query(default=100, ge=1, le=1000),
-    session: Session = Depends(get_session),
-    _user: User = Depends(auth.require_role("lead")),
 ) -> list[JobRead]:
     return [JobRead.of(job) for job in queue.list_jobs(session, status=status, limit=limit)]
 
 
 @router.post("/{job_id}/retry", response_model=JobRead)
-def retry_job(
-    job_id: int,
-    session: Session = Depends(get_session),
-    user: User = Depends(auth.require_role("lead")),
-) -> JobRead:
+def retry_job(job_id: int, session: Db, user: Lead) -> JobRead:
     job = queue.retry(session, job_id, actor=user.email)
     session.commit()
     return JobRead.of(job)

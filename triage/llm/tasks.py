@@ -6,8 +6,7 @@ has already been decided does nothing (promise 3).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -15,6 +14,7 @@ from sqlmodel import Session, col, select
 from triage import flows
 from triage.classify import data as classify_data
 from triage.classify import registry
+from triage.classify.classifier import Prediction
 from triage.config import get_settings
 from triage.db.sqlite import session_write_lock
 from triage.jobs import handlers
@@ -24,18 +24,8 @@ from triage.routing import policy, rules
 from triage.tickets.models import Decision, Ticket, TicketStatus
 
 
-@dataclass(frozen=True)
-class StoredPrediction:
+def _stored_prediction(session: Session, ticket: Ticket) -> Prediction | None:
     """The classifier's prediction as recorded in its Decision row, when no model is loaded."""
-
-    category: str
-    confidence: float
-    top: Sequence[tuple[str, float]]
-    threshold: float | None
-    model_version: str
-
-
-def _stored_prediction(session: Session, ticket: Ticket) -> StoredPrediction | None:
     statement = (
         select(Decision)
         .where(Decision.ticket_id == ticket.id, Decision.stage == "classifier")
@@ -45,11 +35,12 @@ def _stored_prediction(session: Session, ticket: Ticket) -> StoredPrediction | N
     if row is None or row.category is None:
         return None
     top = row.reasons.get("classifier", {}).get("top") or [[row.category, row.confidence or 0]]
-    return StoredPrediction(
+    return Prediction(
         category=row.category,
         confidence=float(row.confidence or 0.0),
         top=[(str(c), float(p)) for c, p in top],
         threshold=row.threshold,
+        auto=False,
         model_version=row.model_version or "",
     )
 

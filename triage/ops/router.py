@@ -5,35 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from triage.auth import dependencies as auth
-from triage.auth.models import User
 from triage.classify import compare, shadow
 from triage.classify import tasks as training
-from triage.config import Settings, get_settings
-from triage.db.engine import get_session
 from triage.errors import TriageError
 from triage.jobs.models import Job
 from triage.ops import dashboard, drift, service
+from triage.web.deps import Config, Db, Lead, LeadWriter
 
 router = APIRouter(prefix="/api/ops", tags=["ops"])
 
-Db = Annotated[Session, Depends(get_session)]
-Config = Annotated[Settings, Depends(get_settings)]
-Lead = Annotated[User, Depends(auth.require_role("lead"))]
 VersionId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-def lead_writer(user: User = Depends(auth.writer)) -> User:
-    if not auth.has_role(user, "lead"):
-        raise TriageError("this needs the lead role", 403)
-    return user
-
-
-LeadWriter = Annotated[User, Depends(lead_writer)]
 
 
 class PromoteIn(BaseModel):

@@ -1,71 +1,15 @@
-"""Templates for the lead pages (they extend the analyst pages' base layout) and their charts."""
+"""The lead dashboard's charts and category-mix rows, built from the dashboard's figures."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import jinja2
-from fastapi import Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from triage.config import Settings
 from triage.ops import charts
-from triage.review import pages
 
-HERE = Path(__file__).resolve().parent
 # Charts across the whole page width get a wider drawing, so their text keeps its size.
 WIDE = charts.Frame(width=1240, height=260)
-CSS = HERE / "static" / "ops.css"
-
-
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
-
-
-def _number(value: float | None, digits: int = 4) -> str:
-    return "–" if value is None else f"{value:.{digits}g}"
-
-
-def _delta(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:+.1f} pt"
-
-
-def _environment() -> jinja2.Environment:
-    # Autoescape everything, as the analyst pages do; charts arrive as escaped Markup.
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([HERE / "templates", pages.HERE / "templates"]),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
-        age=pages.format_age,
-        pct=pages.format_confidence,
-        label=pages.format_label,
-        removed=pages.removed_items,
-        rate=_rate,
-        num=_number,
-        delta=_delta,
-    )
-    return env
-
-
-templates = Jinja2Templates(env=_environment())
-
-
-def render(
-    request: Request,
-    name: str,
-    page: pages.Page,
-    settings: Settings,
-    status_code: int = 200,
-    **context: Any,
-) -> HTMLResponse:
-    return pages.render(request, name, page, settings, status_code, using=templates, **context)
 
 
 def _short(days: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from triage.audit import log as audit
 from triage.auth.models import User
 from triage.db.engine import utcnow
-from triage.db.statements import insert_ignore_id
+from triage.db.statements import insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
 from triage.redaction import engine as redaction
 from triage.review import language
@@ -109,6 +109,22 @@ def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, s
         .values(**values, updated_at=now)
     )
     session.connection().execute(refresh)
+
+
+def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]]) -> None:
+    """`draft` for tickets created in this transaction (none has a reply yet): one statement."""
+    now = utcnow()
+    rows = [
+        _composed_values(compose(ticket, template_id, slots))
+        | {
+            "ticket_id": ticket.id,
+            "status": ReplyStatus.DRAFT,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for ticket, template_id, slots in drafts
+    ]
+    insert_ignore_many(session, Reply, rows, ["ticket_id"], ("id",))
 
 
 def _apply(reply: Reply, composed: Composed | None) -> None:

@@ -8,26 +8,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.db.engine import get_session
 from triage.review import listing, queries, schemas, service
+from triage.web.deps import CurrentUser, Db, Writer
 
 router = APIRouter(prefix="/api", tags=["review"])
 
-Reader = Annotated[User, Depends(auth.current_user)]
-Writer = Annotated[User, Depends(auth.writer)]
-Db = Annotated[Session, Depends(get_session)]
 TicketId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 Hours = Annotated[float | None, Query(ge=0, le=24 * 366 * 10)]
 
 
 @router.get("/queue", response_model=schemas.QueuePage)
 def get_queue(
-    user: Reader,
+    user: CurrentUser,
     session: Db,
     category: str | None = None,
     source: str | None = None,
@@ -51,7 +48,7 @@ def get_queue(
 
 
 @router.get("/tickets/{ticket_id}", response_model=schemas.TicketDetail)
-def get_ticket(ticket_id: TicketId, user: Reader, session: Db) -> schemas.TicketDetail:
+def get_ticket(ticket_id: TicketId, user: CurrentUser, session: Db) -> schemas.TicketDetail:
     """The redacted conversation, every decision with its confidence and threshold, the reply."""
     return queries.ticket_detail(session, user, ticket_id)
 

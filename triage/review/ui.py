@@ -1,27 +1,25 @@
-"""The analyst pages: the review queue and a ticket's detail. Plain server-rendered HTML."""
+"""The analyst pages: the review queue and a ticket's detail, plain server-rendered HTML, and
+the category forms: each POST is CSRF-checked (`CsrfForm`), acts in its own transaction and
+redirects. The reply forms are in ui_reply."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
 from triage.auth import dependencies as auth
-from triage.config import Settings, get_settings
-from triage.db.engine import get_session
-from triage.review import listing, pages, service, ui_actions, ui_auth
+from triage.review import listing, queries, service, ui_reply
 from triage.review.schemas import MAX_ID
+from triage.review.ui_ticket import NOTICES, act, render_ticket
+from triage.tickets.models import Ticket
+from triage.web.deps import CsrfForm, SignedIn
+from triage.web.pages import PageRequest
 
 router = APIRouter(include_in_schema=False)
-router.include_router(ui_auth.router)
-router.include_router(ui_actions.router)
-
-Db = Annotated[Session, Depends(get_session)]
-MaybeCaller = Annotated[auth.Caller | None, Depends(auth.optional_caller)]
-Config = Annotated[Settings, Depends(get_settings)]
+router.include_router(ui_reply.router)
 
 PAGE_SIZE = 50
 AGES: dict[str, tuple[float | None, float | None]] = {
@@ -37,23 +35,13 @@ AGE_LABELS = {
     "gt24h": "over 24 hours",
     "gt72h": "over 3 days",
 }
-NOTICES = {
-    "confirm": "Category confirmed.",
-    "correct": "Category corrected; the ticket moved to its new team's queue.",
-    "recategorised": "Category corrected; the ticket stays in this team's queue.",
-    "undone": "Correction undone; the ticket is back in your team's queue.",
-    "reply": "Reply saved.",
-    "approve": "Reply approved; it is being sent to the merchant.",
-    "retry": "Sending the reply again.",
-    "template": "Reply redrafted from the chosen template.",
-    "requeue": "Ticket sent back to the review queue.",
-    "moved": "Category corrected; the ticket now belongs to a team you are not in.",
-}
+FILTER_KEYS = ("stage", "category", "source", "age", "team", "q")
+Reason = Annotated[str, Form(max_length=1000)]
 
 
-def _teams(page: pages.Page) -> list[str]:
-    if not page.is_lead:
-        return sorted(page.user.teams)
+def _teams(view: PageRequest) -> list[str]:
+    if not view.page.is_lead:
+        return sorted(view.user.teams)
     routes = service.routes()
     return sorted({r.team for r in routes.by_category.values()} | {routes.default.team})
 
@@ -61,59 +49,6 @@ def _teams(page: pages.Page) -> list[str]:
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/queue", status_code=303)
-
-
-@router.get("/queue")
-def queue_page(
-    request: Request,
-    caller: MaybeCaller,
-    session: Db,
-    settings: Config,
-    stage: str = "",
-    category: str = "",
-    source: str = "",
-    age: str = "",
-    team: str = "",
-    q: Annotated[str, Query(max_length=listing.MAX_SEARCH)] = "",
-    sort: str = "priority",
-    desc: int = 0,
-    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
-    confirmed: int | None = None,
-    skipped: int = 0,
-    moved: int = 0,
-    finished: int = 0,
-) -> Response:
-    page = pages.page_for(caller, settings)
-    if page is None:
-        return pages.to_login()
-    filters: dict[str, Any] = {"stage": stage, "category": category, "source": source}
-    filters |= {
-        "age": age,
-        "team": team,
-        "q": q,
-        "sort": sort if sort in listing.SORTS else "priority",
-        "desc": desc,
-    }
-    flt = _queue_filter(filters, page_number)
-    notice = "That was the last ticket in the queue." if finished else None
-    if confirmed is not None:
-        notice = f"Confirmed {confirmed} ticket(s)." + (f" Skipped {skipped}." if skipped else "")
-    return pages.render(
-        request,
-        "queue.html",
-        page,
-        settings,
-        result=listing.list_queue(session, page.user, flt),
-        filters=filters,
-        filtered=any(filters[k] for k in ("stage", "category", "source", "age", "team", "q")),
-        url=lambda **changes: queue_url(filters, **changes),
-        page_size=PAGE_SIZE,
-        categories=service.categories(),
-        teams=_teams(page),
-        ages=AGE_LABELS,
-        notice=notice,
-        undo=moved or None,
-    )
 
 
 def _queue_filter(filters: dict[str, Any], page_number: int) -> listing.QueueFilter:
@@ -140,33 +75,107 @@ def queue_url(filters: dict[str, Any], **changes: Any) -> str:
     return "/queue?" + urlencode({k: v for k, v in merged.items() if v not in ("", 0, None)})
 
 
-@router.get("/tickets/{ticket_id}/next")
-def next_ticket(
-    ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    caller: MaybeCaller,
-    session: Db,
-    settings: Config,
+def _queue_notice(confirmed: int | None, skipped: int, finished: int) -> str | None:
+    if confirmed is not None:
+        return f"Confirmed {confirmed} ticket(s)." + (f" Skipped {skipped}." if skipped else "")
+    return "That was the last ticket in the queue." if finished else None
+
+
+@router.get("/queue")
+def queue_page(
+    view: SignedIn,
+    stage: str = "",
+    category: str = "",
+    source: str = "",
+    age: str = "",
+    team: str = "",
+    q: Annotated[str, Query(max_length=listing.MAX_SEARCH)] = "",
+    sort: str = "priority",
+    desc: int = 0,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    confirmed: int | None = None,
+    skipped: int = 0,
+    moved: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    finished: int = 0,
 ) -> Response:
+    filters: dict[str, Any] = {"stage": stage, "category": category, "source": source}
+    filters |= {"age": age, "team": team, "q": q, "desc": desc}
+    filters["sort"] = sort if sort in listing.SORTS else "priority"
+    return view.render(
+        "queue.html",
+        result=listing.list_queue(view.session, view.user, _queue_filter(filters, page_number)),
+        filters=filters,
+        filtered=any(filters[k] for k in FILTER_KEYS),
+        url=lambda **changes: queue_url(filters, **changes),
+        page_size=PAGE_SIZE,
+        categories=service.categories(),
+        teams=_teams(view),
+        ages=AGE_LABELS,
+        notice=_queue_notice(confirmed, skipped, finished),
+        undo=moved or None,
+    )
+
+
+@router.get("/tickets/{ticket_id}")
+def ticket_page(view: SignedIn, ticket_id: int, done: str = "") -> Response:
+    return render_ticket(view, ticket_id, notice=NOTICES.get(done))
+
+
+@router.get("/tickets/{ticket_id}/next")
+def next_ticket(view: SignedIn, ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
     """The ticket after this one in the queue (default order); the queue when none is left."""
-    page = pages.page_for(caller, settings)
-    if page is None:
-        return pages.to_login()
-    following = listing.next_ticket_id(session, page.user, ticket_id, listing.QueueFilter())
+    following = listing.next_ticket_id(view.session, view.user, ticket_id, listing.QueueFilter())
     target = f"/tickets/{following}" if following else "/queue?finished=1"
     return RedirectResponse(target, status_code=303)
 
 
-@router.get("/tickets/{ticket_id}")
-def ticket_page(
-    request: Request,
-    ticket_id: int,
-    caller: MaybeCaller,
-    session: Db,
-    settings: Config,
-    done: str = "",
+@router.post("/tickets/{ticket_id}/confirm")
+def confirm(view: CsrfForm, ticket_id: int) -> Response:
+    return act(
+        view, ticket_id, lambda: service.confirm(view.session, view.user, ticket_id), "confirm"
+    )
+
+
+@router.post("/tickets/{ticket_id}/correct")
+def correct(
+    view: CsrfForm, ticket_id: int, category: Annotated[str, Form()] = "", reason: Reason = ""
 ) -> Response:
-    page = pages.page_for(caller, settings)
-    if page is None:
-        return pages.to_login()
-    notice = NOTICES.get(done)
-    return ui_actions.render_ticket(request, page, session, settings, ticket_id, notice=notice)
+    def corrected() -> tuple[str | None, Ticket]:
+        team = queries.visible_ticket(view.session, view.user, ticket_id).team
+        return team, service.correct(view.session, view.user, ticket_id, category, reason)
+
+    def outcome(result: tuple[str | None, Ticket]) -> str:
+        team_before, ticket = result
+        if not auth.can_see_team(view.user, ticket.team):
+            return "moved"
+        return "recategorised" if ticket.team == team_before else "correct"
+
+    return act(view, ticket_id, corrected, outcome)
+
+
+@router.post("/tickets/{ticket_id}/undo-correction")
+def undo_correction(view: CsrfForm, ticket_id: int) -> Response:
+    return act(
+        view,
+        ticket_id,
+        lambda: service.undo_correction(view.session, view.user, ticket_id),
+        "undone",
+    )
+
+
+@router.post("/tickets/{ticket_id}/requeue")
+def requeue(view: CsrfForm, ticket_id: int, reason: Reason = "") -> Response:
+    return act(
+        view,
+        ticket_id,
+        lambda: service.requeue(view.session, view.user, ticket_id, reason or None),
+        "requeue",
+    )
+
+
+@router.post("/queue/bulk-confirm")
+def bulk_confirm(view: CsrfForm, ticket_id: Annotated[list[int] | None, Form()] = None) -> Response:
+    confirmed, skipped = service.bulk_confirm(view.session, view.user, ticket_id or [])
+    view.session.commit()
+    url = f"/queue?confirmed={len(confirmed)}&skipped={len(skipped)}"
+    return RedirectResponse(url, status_code=303)

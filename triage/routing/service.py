@@ -13,13 +13,21 @@ from sqlmodel import Session
 
 from triage.audit import log as audit
 from triage.db.engine import utcnow
-from triage.db.statements import insert_row, update_row
+from triage.db.statements import insert_many, insert_row, update_row
 from triage.jobs import queue
 from triage.jobs.models import TaskKind
 from triage.routing import template_fit, templates
 from triage.routing.policy import RouteDecision
 from triage.tickets.models import Decision, Ticket, TicketStatus
 
+# A new ticket's routing state before its first decision (the "before" of its audit event).
+UNDECIDED = {
+    "status": TicketStatus.NEW,
+    "category": None,
+    "route": None,
+    "team": None,
+    "priority": None,
+}
 TICKET_STATUS = {
     "auto": TicketStatus.AUTO_ROUTED,
     "auto_llm": TicketStatus.AUTO_ROUTED,
@@ -67,7 +75,7 @@ def _ticket_state(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _decided_state(decision: RouteDecision) -> dict[str, Any]:
+def decided_state(decision: RouteDecision) -> dict[str, Any]:
     return {
         "status": TICKET_STATUS[decision.route],
         "category": decision.category,
@@ -99,11 +107,10 @@ def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorde
     """
     assert ticket.id is not None
     session.flush()  # pending ORM changes go first, so the statements below follow them
-    text = f"{ticket.subject}\n{ticket.body}"
-    template_id = choose_template(decision, text) if decision.route != "llm_pending" else None
+    template_id = _template_for(ticket, decision)
     decision_id = insert_row(session, Decision, _decision_values(ticket.id, decision, template_id))
     before = _ticket_state(ticket)
-    state = _decided_state(decision)
+    state = decided_state(decision)
     update_row(session, Ticket, ticket.id, state)
     for name, value in state.items():
         set_committed_value(ticket, name, value)  # already written: nothing for the ORM to flush
@@ -111,9 +118,56 @@ def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorde
     audit.record(
         session, "system", "ticket.routed", ticket.id, before, after, _routed_detail(decision)
     )
-    kind = TaskKind.LLM_FALLBACK if decision.route == "llm_pending" else TaskKind.WRITEBACK_NOTE
+    kind = _followup_kind(decision)
     _queue(session, kind, ticket.id, decision_id, dedupe_key=f"{kind}:{ticket.id}")
     return Recorded(decision_id, template_id)
+
+
+def record_new(session: Session, decided: list[tuple[Ticket, RouteDecision]]) -> list[Recorded]:
+    """`record` for tickets created in this transaction already in their `decided_state`: one
+    statement per table (decisions, audit events, tasks) for all of them."""
+    chosen = [_template_for(ticket, decision) for ticket, decision in decided]
+    rows = [
+        _decision_values(_id(ticket), decision, template_id)
+        for (ticket, decision), template_id in zip(decided, chosen, strict=True)
+    ]
+    stored = insert_many(session, Decision, rows, ("id", "ticket_id"))
+    ids = {int(row.ticket_id): int(row.id) for row in stored}
+    audit.record_many(session, [_routed_event(t, d, ids[_id(t)]) for t, d in decided])
+    queue.enqueue_many(session, [_followup(t, d, ids[_id(t)]) for t, d in decided])
+    return [
+        Recorded(ids[_id(t)], template_id)
+        for (t, _d), template_id in zip(decided, chosen, strict=True)
+    ]
+
+
+def _id(ticket: Ticket) -> int:
+    assert ticket.id is not None
+    return ticket.id
+
+
+def _template_for(ticket: Ticket, decision: RouteDecision) -> str | None:
+    if decision.route == "llm_pending":
+        return None
+    return choose_template(decision, f"{ticket.subject}\n{ticket.body}")
+
+
+def _routed_event(ticket: Ticket, decision: RouteDecision, decision_id: int) -> dict[str, Any]:
+    after = _ticket_state(ticket) | {"decision_id": decision_id, "stage": decision.stage}
+    detail = _routed_detail(decision)
+    return audit.event("system", "ticket.routed", ticket.id, UNDECIDED, after, detail)
+
+
+def _followup(
+    ticket: Ticket, decision: RouteDecision, decision_id: int
+) -> tuple[TaskKind, int, dict[str, Any], str]:
+    kind = _followup_kind(decision)
+    payload = {"ticket_id": _id(ticket), "decision_id": decision_id}
+    return kind, _id(ticket), payload, f"{kind}:{ticket.id}"
+
+
+def _followup_kind(decision: RouteDecision) -> TaskKind:
+    return TaskKind.LLM_FALLBACK if decision.route == "llm_pending" else TaskKind.WRITEBACK_NOTE
 
 
 def record_human(

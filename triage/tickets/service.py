@@ -13,7 +13,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from triage.db.engine import utcnow
-from triage.db.statements import insert_ignore_id, insert_row, update_row
+from triage.db.statements import (
+    insert_ignore_id,
+    insert_ignore_many,
+    insert_row,
+    update_row,
+    update_rows,
+)
 from triage.tickets.models import Comment, Delivery, Ticket, TicketEvent, TicketStatus
 
 
@@ -27,21 +33,24 @@ class Stored:
     created: bool = False
 
 
+DELIVERY_KEY = ["source", "delivery_id"]
+TICKET_KEY = ["source", "external_id"]
+
+
 def store(session: Session, event: TicketEvent) -> Stored:
     """Store the event once; a redelivery returns the ticket its first delivery stored.
 
     Core statements with cached compiled forms and RETURNING: no ORM objects or flushes on the
     path every webhook takes. The delivery row goes in first: it is the idempotency lock.
     """
-    delivery = {
-        "source": event.source,
-        "delivery_id": event.delivery_id,
-        "event_type": event.kind,
-        "received_at": utcnow(),
-    }
-    delivery_id = insert_ignore_id(session, Delivery, delivery, ["source", "delivery_id"])
+    delivery_id = insert_ignore_id(session, Delivery, _delivery_values(event), DELIVERY_KEY)
     if delivery_id is None:
-        return Stored(_delivered_ticket(session, event), duplicate=True)
+        return Stored(delivered_ticket(session, event), duplicate=True)
+    return attach(session, event, delivery_id)
+
+
+def attach(session: Session, event: TicketEvent, delivery_id: int) -> Stored:
+    """Store a claimed delivery's event on its ticket, creating the ticket if it is new."""
     ticket, created = _upsert_ticket(session, event)
     if event.kind == "comment" and event.comment:
         _add_comment(session, ticket, event)
@@ -49,7 +58,44 @@ def store(session: Session, event: TicketEvent) -> Stored:
     return Stored(ticket, duplicate=False, created=created)
 
 
-def _delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
+def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | None]:
+    """`store`'s idempotency lock for many events in one statement: each event's new delivery
+    row id, or None where the delivery was seen before. Events must have distinct keys."""
+    rows = insert_ignore_many(
+        session,
+        Delivery,
+        [_delivery_values(e) for e in events],
+        DELIVERY_KEY,
+        ("id", *DELIVERY_KEY),
+    )
+    claimed = {(row.source, row.delivery_id): int(row.id) for row in rows}
+    return [claimed.get((e.source, e.delivery_id)) for e in events]
+
+
+def create_tickets(session: Session, values: list[dict[str, Any]]) -> list[Ticket | None]:
+    """Insert new tickets (rows from `new_ticket_values`, possibly with their decided state) in
+    one statement; each as a detached copy of its row, or None where the ticket exists."""
+    rows = insert_ignore_many(session, Ticket, values, TICKET_KEY, ("id", *TICKET_KEY))
+    ids = {(row.source, row.external_id): int(row.id) for row in rows}
+    created = [ids.get((v["source"], v["external_id"])) for v in values]
+    return [None if i is None else Ticket(id=i, **v) for i, v in zip(created, values, strict=True)]
+
+
+def link_deliveries(session: Session, links: list[tuple[int, int]]) -> None:
+    """Point each (delivery row id, ticket id) delivery at its ticket, in one executemany."""
+    update_rows(session, Delivery, [{"row_id": d, "ticket_id": t} for d, t in links])
+
+
+def _delivery_values(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "source": event.source,
+        "delivery_id": event.delivery_id,
+        "event_type": event.kind,
+        "received_at": utcnow(),
+    }
+
+
+def delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
     query = select(Delivery.ticket_id).where(
         Delivery.source == event.source, Delivery.delivery_id == event.delivery_id
     )
@@ -57,7 +103,8 @@ def _delivered_ticket(session: Session, event: TicketEvent) -> Ticket | None:
     return session.get(Ticket, ticket_id) if ticket_id is not None else None
 
 
-def _ticket_values(event: TicketEvent) -> dict[str, Any]:
+def new_ticket_values(event: TicketEvent) -> dict[str, Any]:
+    """The row a new ticket starts as, before any decision."""
     now = utcnow()
     return {
         "source": event.source,
@@ -79,8 +126,8 @@ def _ticket_values(event: TicketEvent) -> dict[str, Any]:
 
 def _upsert_ticket(session: Session, event: TicketEvent) -> tuple[Ticket, bool]:
     """The ticket and whether this event created it; a new one is a detached copy of the row."""
-    values = _ticket_values(event)
-    ticket_id = insert_ignore_id(session, Ticket, values, ["source", "external_id"])
+    values = new_ticket_values(event)
+    ticket_id = insert_ignore_id(session, Ticket, values, TICKET_KEY)
     if ticket_id is not None:
         return Ticket(id=ticket_id, **values), True
     ticket = session.exec(

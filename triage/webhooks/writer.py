@@ -121,7 +121,7 @@ class BatchWriter:
     ) -> list[flows.IngestResult | BaseException]:
         settings = get_settings()
         with write_transaction_lock(engine), Session(engine, expire_on_commit=False) as session:
-            results = [flows.ingest(session, p.event, settings) for p in batch]
+            results = flows.ingest_batch(session, [p.event for p in batch], settings)
             session.commit()
         for pending, result in zip(batch, results, strict=True):
             flows.count(pending.event.source, result)

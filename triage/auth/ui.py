@@ -1,29 +1,26 @@
-"""Signing in with an API token, signing out, and the leads' audit log page."""
+"""Signing in to the pages with an API token, and signing out."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
 from triage.audit import log as audit
-from triage.audit import router as audit_api
 from triage.auth import dependencies as auth
 from triage.auth import service as users
 from triage.auth import sessions
-from triage.config import Settings, get_settings
-from triage.db.engine import get_session
-from triage.review import pages
+from triage.config import Settings
+from triage.web import pages
+from triage.web.deps import Config, Db, MaybeCaller
 
 router = APIRouter(include_in_schema=False)
 
-Db = Annotated[Session, Depends(get_session)]
-MaybeCaller = Annotated[auth.Caller | None, Depends(auth.optional_caller)]
-Config = Annotated[Settings, Depends(get_settings)]
 BAD_TOKEN = "That token is not valid, or its user is disabled. Ask an admin for a new one."
 NO_SESSION = "Your sign-in form expired (or cookies are off). Reload this page and try again."
+# Sign-in and sign-out check their CSRF token themselves: there may be no signed-in caller.
+CsrfToken = Annotated[str, Form(max_length=200)]
 
 
 def _login_form(request: Request, settings: Settings, status: int, error: str | None) -> Response:
@@ -48,7 +45,7 @@ def login(
     session: Db,
     settings: Config,
     token: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: CsrfToken = "",
 ) -> Response:
     data = auth.session_data(request, settings)
     if not sessions.csrf_matches(data, csrf_token):
@@ -66,32 +63,11 @@ def login(
 
 @router.post("/logout")
 def logout(
-    caller: MaybeCaller,
-    session: Db,
-    settings: Config,
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    caller: MaybeCaller, session: Db, settings: Config, csrf_token: CsrfToken = ""
 ) -> Response:
     response = RedirectResponse("/login", status_code=303)
-    if caller is not None and pages.csrf_ok(caller, csrf_token):
+    if caller is not None and sessions.csrf_matches(caller.session_data, csrf_token):
         audit.record(session, caller.user.email, "auth.sign_out", detail="web")
         session.commit()
         sessions.clear_cookie(response, settings)
     return response
-
-
-@router.get("/audit")
-def audit_page(
-    request: Request,
-    caller: MaybeCaller,
-    session: Db,
-    settings: Config,
-    actor: str = "",
-    action: str = "",
-    ticket_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> Response:
-    page = pages.lead_page(request, caller, settings, "The audit log is for leads.")
-    if not isinstance(page, pages.Page):
-        return page
-    events = audit_api.query_events(session, ticket_id, actor or None, action or None, limit=200)
-    filters = {"actor": actor, "action": action, "ticket_id": ticket_id or ""}
-    return pages.render(request, "audit.html", page, settings, events=events, filters=filters)
