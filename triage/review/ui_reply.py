@@ -14,6 +14,7 @@ from triage.web.deps import CsrfForm
 
 router = APIRouter(include_in_schema=False)
 Body = Annotated[str, Form(max_length=10_000)]
+OptionalBody = Annotated[str | None, Form(max_length=10_000)]
 
 
 @router.post("/tickets/{ticket_id}/reply")
@@ -28,7 +29,7 @@ def edit_reply(view: CsrfForm, ticket_id: int, body: Body = "") -> Response:
 
 
 @router.post("/tickets/{ticket_id}/approve")
-def approve(view: CsrfForm, ticket_id: int, body: Body | None = None) -> Response:
+def approve(view: CsrfForm, ticket_id: int, body: OptionalBody = None) -> Response:
     """Approves the text in the reply box as submitted with the button, saved or not."""
     return act(
         view,
