@@ -188,9 +188,15 @@ def _polyline(
 
 
 def hbars(
-    title: str, items: Sequence[tuple[str, float]], *, percent: bool = False, width: int = 640
+    title: str,
+    items: Sequence[tuple[str, float]],
+    *,
+    percent: bool = False,
+    width: int = 640,
+    notes: Sequence[str] | None = None,
 ) -> Markup:
-    """Horizontal bars, one per (label, value), for rates and shares by category."""
+    """Horizontal bars, one per (label, value), for rates and shares by category; `notes` (one
+    per bar) follow the value, e.g. the counts a rate is made of."""
     row, label_width = 22, 190
     frame = Frame(width=width, height=max(row * len(items) + 8, 30))
     top_value = 1.0 if percent else nice_max(max((v for _, v in items), default=0.0))
@@ -205,9 +211,13 @@ def hbars(
             f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="14" '
             f'fill="{colour(i)}"/>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + 14}" font-size="11" '
-            f'fill="{MUTED}">{escape(_fmt(value, percent))}</text>'
+            f'fill="{MUTED}">{escape(_fmt(value, percent) + _note(notes, i))}</text>'
         )
     return _svg(frame, title, parts)
+
+
+def _note(notes: Sequence[str] | None, index: int) -> str:
+    return f" · {notes[index]}" if notes and index < len(notes) and notes[index] else ""
 
 
 def legend(names: Sequence[str], columns: int = 3) -> Markup:

@@ -42,6 +42,7 @@ def _quality_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
             "Correction rate per category",
             [(k.replace("_", " "), v["rate"] or 0.0) for k, v in corrections.items()],
             percent=True,
+            notes=[f"{v['corrected']} of {v['reviewed']}" for v in corrections.values()],
         ),
     }
 
@@ -83,6 +84,7 @@ def _drift_charts(drift: dict[str, Any]) -> dict[str, Markup]:
         "drift_mix": charts.lines(
             "Weekly category-mix distance from the training data", weeks, distance, percent=True
         ),
+        "drift_mix_legend": charts.legend(["distance from the training mix"]),
     }
 
 

@@ -51,7 +51,12 @@ def format_number(value: float | None, digits: int = 4) -> str:
 
 
 def format_delta(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:+.1f} pt"
+    """Percentage points with a sign; a change that rounds to nothing reads "±0.0 pt", never
+    "-0.0 pt"."""
+    if value is None:
+        return ""
+    points = round(value * 100, 1)
+    return "±0.0 pt" if points == 0 else f"{points:+.1f} pt"
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
