@@ -48,3 +48,20 @@ def test_the_fingerprint_follows_every_input() -> None:
         [Example("where is my payout", "settlement_delay")], holdout, gates
     )
     assert key != compare.inputs_key(holdout, golden, gates)
+
+
+def test_promotions_and_rollbacks_are_marked_on_the_time_charts(ops: Ops) -> None:
+    flows.correct_disputes(ops)
+    candidate = flows.train_candidate(ops)
+    promoted = ops.client.post(f"/api/ops/models/{candidate}/promote", json={}, headers=ops.lead)
+    assert promoted.status_code == 200, promoted.text
+    rolled = ops.client.post("/api/ops/rollback", headers=ops.lead)
+    assert rolled.status_code == 200, rolled.text
+    data = ops.client.get("/api/ops/dashboard", headers=ops.lead).json()
+    assert [(e["what"], e["version"]) for e in data["model_events"]][-2:] == [
+        ("promoted", candidate),
+        ("rolled back to", ops.first_version),
+    ]
+    page = ops.client.get("/ops", headers=ops.lead).text
+    assert f"promoted {candidate} by" in page and f"rolled back to {ops.first_version}" in page
+    assert page.count('<g class="event">') >= 4  # two events on each of two time charts

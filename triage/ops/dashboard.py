@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from triage.audit.models import AuditEvent
 from triage.config import Settings
 from triage.db.engine import utcnow
 from triage.ops import usage
@@ -73,6 +74,27 @@ def backlog(session: Session, now: datetime) -> dict[str, Any]:
         "age_buckets": buckets,
         "replies": reply_backlog(session, now),
     }
+
+
+MODEL_EVENTS = {"model.activate": "promoted", "model.rollback": "rolled back to"}
+
+
+def model_events(session: Session, since: datetime) -> list[dict[str, Any]]:
+    """Promotions and rollbacks in the window, oldest first, to mark on the time charts."""
+    query = (
+        select(AuditEvent)
+        .where(col(AuditEvent.action).in_(list(MODEL_EVENTS)), col(AuditEvent.at) >= since)
+        .order_by(col(AuditEvent.id))
+    )
+    return [
+        {
+            "day": event.at.date().isoformat(),
+            "what": MODEL_EVENTS[event.action],
+            "version": (event.after or {}).get("active"),
+            "actor": event.actor,
+        }
+        for event in session.exec(query)
+    ]
 
 
 def reply_backlog(session: Session, now: datetime) -> dict[str, Any]:
@@ -183,6 +205,7 @@ def build(session: Session, settings: Settings, window_days: int = 14) -> dict[s
         "tickets_per_day": {"counts": tickets["counts"], "total": tickets["total"]},
         "auto_route": tickets["auto_route"],
         "backlog": backlog(session, now),
+        "model_events": model_events(session, since),
         "corrections": corrections(session, since),
         "model_versions": by_model_version(session, since),
         "llm": usage.llm_usage(session, settings, since, labels),
