@@ -36,20 +36,20 @@ from triage.config import Settings, get_settings
 from triage.db.engine import engine_for
 from triage.jobs.worker import Worker
 from triage.llm.models import LlmCall
+from triage.llm.schemas import nest
 from triage.main import create_app
 from triage.redaction.logging import RedactingFilter
 from triage.routing import rules
 from triage.tickets.models import Comment, Correction, Decision, Ticket
 
 TRAIN_ON = ("payment_declines", "api_integration", "payout_failure", "refund_issue")
-LLM_ANSWER = {
+# Valid for any candidates (a category alone), but for the card the model wrote.
+CARD_IN_ANSWER = {
     "category": "settlement_delay",
     "confidence": 0.92,
-    "template_id": "settlement_delay_general",
-    "slots": {"batch_id": "B-20261120-07", "currency": "EUR"},
-    "rationale": "The merchant is waiting for a settlement batch that has not arrived.",
+    "template_id": None,
+    "rationale": "The card is 5268 1904 7735 2103.",
 }
-CARD_IN_SLOT = {**LLM_ANSWER, "slots": {"batch_id": "card 5268 1904 7735 2103"}}
 ZENDESK_REPLY = (  # what the analyst pastes: the merchant's card and a key, "to be helpful"
     "Hi Leonie, we refunded the second charge on the card 4929 5038 1746 2156. Please never "
     f"email keys such as {corpus.ANALYST_SECRET} - roll it in the dashboard."
@@ -152,8 +152,8 @@ def analyst_work(client: TestClient, auth: dict[str, str], responses: Responses)
             ticket = pipeline.ticket_by_ref(session, ref)
             pipeline.publish_reply(client, auth, ticket, text, responses)
             touched.append(ticket.id)
-        refused = select(LlmCall.ticket_id).where(LlmCall.outcome == "refused")
-        unsure = session.get(Ticket, session.exec(refused).one())
+        gave_up = select(LlmCall.ticket_id).where(LlmCall.reason == "card_in_answer")
+        unsure = session.get(Ticket, session.exec(gave_up).one())
         assert unsure is not None and unsure.status == "in_review", "the LLM's card went through"
         pipeline.correct(client, auth, unsure, CORRECTION_REASON, responses)
         return [i for i in (*touched, unsure.id) if i is not None]
@@ -188,7 +188,7 @@ def assert_work_was_done(
     first = session.exec(select(Decision.route).where(Decision.stage == "classifier")).all()
     assert "auto" in first and "llm_pending" in first, "the classifier should be sure and unsure"
     outcomes = set(session.exec(select(LlmCall.outcome)).all())
-    assert {"ok", "refused"} <= outcomes and len(llm.requests) >= 2, outcomes
+    assert {"ok", "invalid"} <= outcomes and len(llm.requests) >= 4, outcomes
     assert "auto_llm" in session.exec(select(Decision.route).where(Decision.stage == "llm")).all()
     for ticket in tickets:
         if ticket.source == "zendesk":
@@ -238,7 +238,11 @@ def test_no_card_number_or_secret_leaves_the_service(
 ) -> None:
     configure(monkeypatch, llm, fake_zendesk, fake_servicenow)
     auth = prepare(session, get_settings(), fake_servicenow)
-    llm.set_script(openai_server.answer(**CARD_IN_SLOT), openai_server.answer(**LLM_ANSWER))
+    # The first unsure ticket gets a model that keeps writing a card into its answer: it is
+    # re-asked (without its card) until the validation retries run out; every later ticket is
+    # answered by a model that follows the schema it is sent.
+    card = openai_server.answer(**nest(CARD_IN_ANSWER))
+    llm.set_script(card, card, card, openai_server.schema_following())
     responses = Responses()
     with TestClient(create_app()) as client:
         assert any(isinstance(f, RedactingFilter) for f in logs.filters)

@@ -10,6 +10,7 @@ import typer
 from triage import devtools
 from triage.classify import commands as classify_commands
 from triage.jobs import commands as jobs_commands
+from triage.llm import commands as llm_commands
 from triage.ops import commands as ops_commands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Triage merchant tickets.")
@@ -18,7 +19,7 @@ app.add_typer(users_app, name="users")
 app.command("worker")(jobs_commands.worker)
 app.add_typer(jobs_commands.jobs_app, name="jobs")
 app.command("train")(classify_commands.train)
-app.command("eval")(classify_commands.eval)
+app.command("eval")(llm_commands.eval)
 app.command("classify")(classify_commands.classify)
 app.command("promote")(classify_commands.promote)
 app.command("rollback")(classify_commands.rollback)

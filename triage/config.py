@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 256 * 1024
 
     # Classifier and routing.
-    target_precision: float = 0.95
+    target_precision: float = 0.97
     min_examples_per_category: int = 20
     shadow_enabled: bool = True
 
@@ -47,10 +47,15 @@ class Settings(BaseSettings):
     llm_max_retries: int = 3
     llm_backoff_base_seconds: float = 0.5
     llm_validation_retries: int = 2
+    # What one call is sent: the templates of the classifier's first N categories, and at most
+    # this many characters of ticket text (README: "Request size and budgets").
+    llm_candidates: int = Field(default=2, ge=1)
+    llm_max_ticket_chars: int = Field(default=1200, ge=200)
     llm_price_in_per_1k: float = 0.00015
     llm_price_out_per_1k: float = 0.0006
-    llm_team_daily_tokens: int = 200_000
-    llm_team_monthly_tokens: int = 4_000_000
+    # Sized in the README ("Request size and budgets") for 400 tickets a team a day.
+    llm_team_daily_tokens: int = 400_000
+    llm_team_monthly_tokens: int = 8_000_000
     llm_rate_limit_per_minute: int = 120
     llm_breaker_failures: int = 5
     llm_breaker_cooldown_seconds: float = 60.0

@@ -47,6 +47,21 @@ def test_eval_json_prints_the_metrics(model_dir: Path, tmp_path: Path):
     assert metrics["n"] == len(GOLDEN)
     expected = {"accuracy", "macro_f1", "per_class", "auto_rate", "auto_precision", "ece"}
     assert expected <= set(metrics)
+    target = json.loads((model_dir / "metadata.json").read_text())["target_precision"]
+    assert metrics["target_precision"] == target
+    assert 0.0 <= metrics["hindsight_auto_rate"] <= 1.0
+
+
+def test_eval_prints_precision_coverage_and_hindsight_side_by_side(model_dir: Path, tmp_path: Path):
+    golden = write_jsonl(tmp_path / "golden.jsonl", GOLDEN)
+    result = runner.invoke(app, ["eval", "--model", str(model_dir), "--data", str(golden)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if x.startswith("auto-routed"))
+    assert re.fullmatch(
+        r"auto-routed +precision [\d.]+ at target 0\.\d+, coverage [\d.]+ "
+        r"\(best single cut-off in hindsight: [\d.]+\)",
+        line,
+    ), line
 
 
 def test_eval_gate_failure_names_the_gate(model_dir: Path, tmp_path: Path):

@@ -52,3 +52,5 @@ def test_check_labels_against_the_taxonomy(tmp_path: Path):
     assert data.load_taxonomy(taxonomy) == ["a", "b"]
     with pytest.raises(DataError, match="zzz"):
         data.check_labels([Example("t", "zzz")], ["a", "b"])
+    # "unclear" is trained without being a taxonomy category (it routes nowhere).
+    data.check_labels([Example("hi", data.UNCLEAR), Example("t", "a")], ["a", "b"])

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from triage.classify.data import DataError
-from triage.classify.evaluate import check_gates, load_gates, summarise
+from triage.classify.evaluate import against_hindsight, check_gates, load_gates, summarise
 
 
 def test_summarise_counts_auto_routing_and_out_of_scope():
@@ -35,3 +35,16 @@ def test_load_gates_rejects_unknown_metrics(tmp_path: Path):
     path.write_text("gates:\n  vibes: {min: 0.8}\n")
     with pytest.raises(DataError, match="vibes"):
         load_gates(path)
+
+
+def test_hindsight_counts_only_predictions_that_may_route():
+    y_true = ["a", "a", "b", "b", "unclear"]
+    y_pred = ["a", "a", "b", "a", "unclear"]
+    conf = [0.99, 0.95, 0.9, 0.5, 0.99]
+    routable = [True, True, True, True, False]
+    # The best cut-off at full precision is 0.9: three of five rows; "unclear" never routes.
+    assert against_hindsight(y_true, y_pred, conf, routable, 1.0) == {
+        "target_precision": 1.0,
+        "hindsight_auto_rate": 0.6,
+    }
+    assert against_hindsight(y_true, y_pred, conf, routable, 0.75)["hindsight_auto_rate"] == 0.8

@@ -3,7 +3,9 @@
 POST /v1/chat/completions answers from a script (a list of Step, consumed in order; the last
 step repeats once the list is used up). Tool-call answers use the tool name from the request,
 as instructor's TOOLS mode expects; JSON-mode requests (no tools) get the arguments as content.
-Every request is recorded (method, path, headers, JSON body).
+A `schema_following()` step acts as a strict model: it answers with an instance of exactly the
+schema the request carries (schema_model.py). Every request is recorded (method, path, headers,
+JSON body) with its token count; steps with `usage=None` bill the counted tokens.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from tests.fakes import schema_model
+
 
 @dataclass(frozen=True)
 class Step:
@@ -25,7 +29,12 @@ class Step:
     content: str | None = None  # a plain text answer with no tool call
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (slow endpoint)
-    usage: tuple[int, int] = (120, 30)
+    usage: tuple[int, int] | None = (120, 30)  # None: bill the counted tokens
+    follow_schema: bool = False
+
+
+def schema_following() -> Step:
+    return Step(follow_schema=True, usage=None)
 
 
 def answer(**arguments: Any) -> Step:
@@ -55,6 +64,10 @@ class Recorded:
     @property
     def text(self) -> str:
         return json.dumps(self.body)
+
+    @property
+    def tokens_in(self) -> int:
+        return schema_model.request_tokens(self.body)
 
 
 class FakeOpenAI:
@@ -103,7 +116,7 @@ class FakeOpenAI:
 
 def _completion(step: Step, body: dict[str, Any]) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": step.content}
-    arguments = step.arguments
+    arguments = schema_model.follow(body)[1] if step.follow_schema else step.arguments
     if arguments is not None:
         text = arguments if isinstance(arguments, str) else json.dumps(arguments)
         tools = body.get("tools") or []
@@ -115,7 +128,9 @@ def _completion(step: Step, body: dict[str, Any]) -> dict[str, Any]:
         else:
             message["content"] = text
     finish = "tool_calls" if message.get("tool_calls") else "stop"
-    tokens_in, tokens_out = step.usage
+    written = json.dumps(message.get("tool_calls") or message.get("content") or "")
+    counted = (schema_model.request_tokens(body), schema_model.count_tokens(written))
+    tokens_in, tokens_out = step.usage or counted
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -151,7 +166,16 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             elif step.status != 200:
                 self._send(step.status, {"error": {"message": "scripted failure"}}, step.headers)
             else:
-                self._send(200, _completion(step, body), step.headers)
+                self._answer(step, body)
+
+        def _answer(self, step: Step, body: dict[str, Any]) -> None:
+            try:
+                payload = _completion(step, body)
+            except (KeyError, TypeError, ValueError):
+                # A real endpoint rejects a structured-output request it cannot follow.
+                self._send(400, {"error": {"message": "no usable response schema"}}, {})
+                return
+            self._send(200, payload, step.headers)
 
         def _proxy(self, recorded: Recorded) -> None:
             with fake._lock:

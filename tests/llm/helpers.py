@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from tests.fakes.openai_server import Step
 from triage.classify.classifier import Prediction
 from triage.llm.models import LlmCall
+from triage.llm.schemas import nest
 from triage.tickets.models import Ticket
 
 _ids = itertools.count(1)
@@ -50,3 +52,13 @@ def make_ticket(session: Session, body: str, subject: str = "Where is my money?"
 
 def calls(session: Session) -> list[LlmCall]:
     return list(session.exec(select(LlmCall).order_by(LlmCall.id)))  # type: ignore[arg-type]
+
+
+FLAT_KEYS = frozenset(VALID)
+
+
+def reply(**flat: Any) -> Step:
+    """A scripted answer written flat (category, template_id, slots, ...), sent in the shape
+    of the response schema; keys that are not answer fields stay at the top level as sent."""
+    extra = {key: value for key, value in flat.items() if key not in FLAT_KEYS}
+    return Step(arguments={**nest(flat), **extra})

@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
-from tests.llm.helpers import VALID, guess
+from tests.llm.helpers import VALID, guess, reply
 from triage.classify.classifier import Prediction
 from triage.config import Settings, get_settings
 from triage.llm import cascade
@@ -42,7 +42,7 @@ def test_cascade_reports_rates_tokens_and_cost(configure: Configure, fake_llm: F
         TRIAGE_LLM_PRICE_IN_PER_1K="0.01",
         TRIAGE_LLM_PRICE_OUT_PER_1K="0.02",
     )
-    fake_llm.set_script(fake.answer(**VALID), fake.error(500))
+    fake_llm.set_script(reply(**VALID), fake.error(500))
     report = cascade.evaluate(KeywordClassifier(), ROWS, settings)
     assert report["n"] == 3
     assert report["routes"] == {"auto": 1, "auto_llm": 1, "review": 1}

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
-from tests.llm.helpers import VALID, calls, guess, make_ticket
+from tests.llm.helpers import VALID, calls, guess, make_ticket, reply
 from triage.config import Settings
 from triage.db.engine import utcnow
 from triage.llm import fallback
@@ -35,7 +35,7 @@ def test_valid_answer_is_recorded_with_usage(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     settings = configure(TRIAGE_LLM_PRICE_IN_PER_1K="0.001", TRIAGE_LLM_PRICE_OUT_PER_1K="0.002")
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     before = REGISTRY.get_sample_value("triage_llm_calls_total", {"outcome": "ok"}) or 0
     outcome = run(session)
     assert outcome.outcome == "ok" and outcome.result is not None
@@ -48,14 +48,14 @@ def test_valid_answer_is_recorded_with_usage(
     assert (row.tokens_in, row.tokens_out, row.outcome, row.cache_hit) == (120, 30, "ok", False)
     assert row.cost_usd == 0.00018
     assert row.team == "settlements" and row.model == settings.llm_model
-    assert row.prompt_version.startswith("classify_v1-") and row.latency_ms > 0
+    assert row.prompt_version.startswith("classify_v2-") and row.latency_ms > 0
 
 
 def test_cache_hit_avoids_a_call(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     configure()
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     first, second = run(session), run(session)
     assert (first.outcome, second.outcome) == ("ok", "cache_hit")
     assert second.result == first.result
@@ -68,7 +68,7 @@ def test_daily_budget_exhausted_goes_to_review_without_a_call(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     configure(TRIAGE_LLM_TEAM_DAILY_TOKENS="400")
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     session.add(
         LlmCall(
             team="settlements",
@@ -116,7 +116,7 @@ def test_monthly_budget_exhausted(
 
 def test_global_rate_limit(session: Session, configure: Configure, fake_llm: FakeOpenAI) -> None:
     configure(TRIAGE_LLM_RATE_LIMIT_PER_MINUTE="1")
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     assert run(session).outcome == "ok"
     outcome = run(session, body="A different ticket about a late deposit.")
     assert (outcome.outcome, outcome.reason) == ("rate_limited", "global_rate_limit")
@@ -147,7 +147,7 @@ def test_invalid_answers_record_the_tokens_spent(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     configure(TRIAGE_LLM_VALIDATION_RETRIES="2")
-    fake_llm.set_script(fake.answer(**{**VALID, "category": "money_missing"}))
+    fake_llm.set_script(reply(**{**VALID, "category": "money_missing"}))
     outcome = run(session)
     assert (outcome.outcome, outcome.reason) == ("invalid", "invalid_output")
     assert len(fake_llm.requests) == 3
@@ -159,7 +159,7 @@ def test_a_pan_left_in_stored_text_is_redacted_before_sending(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     configure()
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     outcome = run(session, body="Customer card 4111-1111-1111-1111 was charged but no settlement")
     assert outcome.outcome == "ok"
     sent = fake_llm.requests[0].text

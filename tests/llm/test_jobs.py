@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from tests.fakes import openai_server as fake
 from tests.fakes.openai_server import FakeOpenAI
-from tests.llm.helpers import VALID, guess, make_ticket
+from tests.llm.helpers import VALID, guess, make_ticket, reply
 from triage import flows
 from triage.classify import registry
 from triage.classify import tasks as training
@@ -18,6 +18,7 @@ from triage.jobs import handlers
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
 from triage.llm.models import LlmCall
+from triage.llm.schemas import nest
 from triage.routing import policy, rules
 from triage.tickets.models import Decision, Reply, Ticket
 
@@ -48,18 +49,18 @@ def test_confident_llm_answer_routes_the_ticket(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     settings = configure()
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     ticket, job = pending_ticket(session, settings)
     result = run_job(session, job)
     assert result["route"] == "auto_llm" and result["llm_outcome"] == "ok"
     assert ticket.status == "auto_routed" and ticket.category == "settlement_delay"
     decision = last_decision(session, ticket)
     assert decision.stage == "llm" and decision.llm_model == "fake-model"
-    assert decision.prompt_version and decision.prompt_version.startswith("classify_v1-")
+    assert decision.prompt_version and decision.prompt_version.startswith("classify_v2-")
     assert (decision.tokens_in, decision.tokens_out, decision.cache_hit) == (120, 30, False)
     assert decision.template_id == "settlement_delay_general"
-    reply = session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).one()
-    assert "B-20240314-02" in reply.body
+    draft = session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).one()
+    assert "B-20240314-02" in draft.body
     kinds = set(session.exec(select(Job.kind)))
     assert "writeback.note" in kinds
 
@@ -81,7 +82,7 @@ def test_low_confidence_answer_goes_to_review(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     settings = configure()
-    fake_llm.set_script(fake.answer(**{**VALID, "confidence": 0.3}))
+    fake_llm.set_script(reply(**{**VALID, "confidence": 0.3}))
     ticket, job = pending_ticket(session, settings)
     assert run_job(session, job)["route"] == "review"
     assert "below threshold" in last_decision(session, ticket).reasons["why_review"]
@@ -98,7 +99,7 @@ def test_a_retried_job_on_a_decided_ticket_does_nothing(
     session: Session, configure: Configure, fake_llm: FakeOpenAI
 ) -> None:
     settings = configure()
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     _ticket, job = pending_ticket(session, settings)
     run_job(session, job)
     assert run_job(session, job) == {"skipped": "ticket is auto_routed"}
@@ -116,7 +117,7 @@ def test_the_active_model_supplies_the_prediction(
     )
     version = registry.register(session, model, taxonomy_hash=taxonomy_hash, created_by="test").id
     registry.activate(session, version, "test")
-    fake_llm.set_script(fake.answer(**VALID))
+    fake_llm.set_script(reply(**VALID))
     ticket, job = pending_ticket(session, settings)
     run_job(session, job)
     decision = last_decision(session, ticket)
@@ -128,7 +129,7 @@ def test_a_paid_call_stays_counted_when_the_lease_is_lost(
 ) -> None:
     settings = configure(TRIAGE_JOB_LEASE_SECONDS="1", TRIAGE_LLM_TIMEOUT_SECONDS="10")
     # The first answer comes after the first worker's lease has run out; the second at once.
-    fake_llm.set_script(fake.Step(arguments=VALID, delay=2.0), fake.answer(**VALID))
+    fake_llm.set_script(fake.Step(arguments=nest(VALID), delay=2.0), reply(**VALID))
     ticket, job = pending_ticket(session, settings)
     session.commit()
 

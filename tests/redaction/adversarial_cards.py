@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 
 from tests.redaction.adversarial_check import Case
@@ -53,6 +54,20 @@ CONTEXTS: tuple[str, ...] = (
 )
 
 
+# Words that put a number in card context, as the contexts above write them.
+_CARD_WORD = re.compile(
+    r"(?i)card|cc\b|\bpan\b|visa|tarjeta|carte|karte|carta|cart[aã]o|kaart|kart|карт|カード|卡"
+    r"|بطاق|कार्ड"
+)
+
+
+def _case(label: str, context: str, formatted: str, pan: str) -> Case:
+    """A 12-digit number without card words is an account or order id (issue 14): a negative."""
+    if len(pan) == 12 and not _CARD_WORD.search(context):
+        return Case(f"id12 {label}", context.format(f=formatted))
+    return Case(label, context.format(f=formatted), pans=(pan,))
+
+
 def _quoted_split(pan: str, marker: str) -> str:
     groups = split(pan, standard_groups(len(pan)))
     half = len(groups) // 2
@@ -100,7 +115,7 @@ def valid_pan_cases(rng: random.Random) -> Iterator[Case]:
                     context = CONTEXTS[turn % len(CONTEXTS)]
                     turn += 1
                     label = f"{brand}{length} {name} ctx{turn % len(CONTEXTS)}"
-                    yield Case(label, context.format(f=fmt(pan, rng)), pans=(pan,))
+                    yield _case(label, context, fmt(pan, rng), pan)
 
 
 def format_sweep_cases(rng: random.Random) -> Iterator[Case]:
@@ -110,9 +125,7 @@ def format_sweep_cases(rng: random.Random) -> Iterator[Case]:
         for name, fmt in FORMATS.items():
             pan = make_pan(rng, prefix, length)
             context = CONTEXTS[rng.randrange(len(CONTEXTS))]
-            yield Case(
-                f"sweep {brand}{length} {name}", context.format(f=fmt(pan, rng)), pans=(pan,)
-            )
+            yield _case(f"sweep {brand}{length} {name}", context, fmt(pan, rng), pan)
 
 
 def layout_cases(rng: random.Random) -> Iterator[Case]:

@@ -6,6 +6,7 @@ import pytest
 
 from triage.redaction import redact
 from triage.redaction.cards import card_shaped
+from triage.redaction.normalize import luhn_ok
 
 BRAND_PANS = [
     ("visa 13", "4222222222222"),
@@ -33,7 +34,6 @@ BRAND_PANS = [
     ("unionpay 16", "6200000000000005"),
     ("unionpay 17", "62123456789012347"),
     ("unionpay 19", "6212345678901234569"),
-    ("maestro 12", "501800000009"),
     ("maestro 13", "6759649826430"),
     ("maestro 19", "6767700000000000001"),
     ("maestro 56", "5600000000000003"),
@@ -45,6 +45,30 @@ def test_every_brand_and_length_is_redacted_without_context(brand: str, pan: str
     result = redact(f"please look at {pan} today")
     assert result.text == f"please look at [PAN ...{pan[-4:]}] today"
     assert card_shaped(pan)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "merchant account 673129686857 settlement pending",
+        "please look at 501800000009 today",
+        "Bestellung 5018-0000-0009 ist bezahlt",
+    ],
+)
+def test_twelve_digit_numbers_without_card_words_are_ids(text: str) -> None:
+    assert card_shaped("673129686857") and luhn_ok("673129686857")
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("maestro card 673129686857 declined", "maestro card [PAN ...6857] declined"),
+        ("Karte 5018 0000 0009 abgelehnt", "Karte [PAN ...0009] abgelehnt"),
+    ],
+)
+def test_twelve_digit_cards_with_card_words_are_redacted(text: str, expected: str) -> None:
+    assert redact(text).text == expected
 
 
 def _groups(pan: str, sizes: tuple[int, ...]) -> list[str]:

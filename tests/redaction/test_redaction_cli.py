@@ -70,3 +70,16 @@ def test_jsonl_streams_line_by_line_through_a_pipe() -> None:
     process.stdin.close()
     assert first == {"text": "cvv [CVV]", "entities": [{"type": "CVV", "start": 4, "end": 9}]}
     assert process.wait(timeout=30) == 0
+
+
+def test_jsonl_handles_hostile_200_kb_lines() -> None:
+    # Families that were quadratic (issue 14); the bench times them, this checks the output.
+    hostile = ["1 " * 100_000, "\u200b".join("8" * 100_000), "1.2.3.4.5." * 20_000]
+    lines = [json.dumps({"text": f"{text} card 4111 1111 1111 1111"}) for text in hostile]
+    results = _jsonl(lines)
+    assert len(results) == 3
+    for result, text in zip(results, hostile, strict=True):
+        output = str(result["text"])
+        assert output.endswith(" card [PAN ...1111]")
+        # Far from the card words, the digits are a list, not a card.
+        assert output.startswith(text[:-200])

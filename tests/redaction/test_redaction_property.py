@@ -26,6 +26,10 @@ PREFIXES = [
     '{"card":"', "https://shop.test/pay?pan=", "<td>", "| J. Doe | ", "> ", "> > ", "Hi,\n\n",
     "Order paid with ", "(", "[", "\u300c",
 ]  # fmt: skip
+# A 12-digit number is only a card next to card words; without them it is an id (issue 14).
+CARD_PREFIXES = [
+    p for p in PREFIXES if any(w in p.lower() for w in ("card", "kart", "tarj", "cc", "pan"))
+]
 SUFFIXES = [
     "", " thanks", "exp0928", " exp 09/28", '","amount":1200}', "&cur=EUR", "</td>", " |",
     "\n> regards", ")", "]", "\u300d", "please", "\nCVV 123", " was declined!!", ".",
@@ -69,7 +73,8 @@ def tickets(draw: st.DrawFn) -> tuple[str, list[str]]:
     embedded = draw(st.lists(pans(), min_size=1, max_size=3))
     parts = []
     for pan in embedded:
-        parts.append(draw(st.sampled_from(PREFIXES)) + draw(written(pan)))
+        prefixes = CARD_PREFIXES if len(pan) == 12 else PREFIXES
+        parts.append(draw(st.sampled_from(prefixes)) + draw(written(pan)))
         parts.append(
             draw(st.sampled_from(SUFFIXES)) + draw(st.sampled_from([" and ", "\n", " / also "]))
         )

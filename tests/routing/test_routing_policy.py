@@ -87,3 +87,28 @@ def test_without_a_model_everything_goes_to_the_default_review_queue() -> None:
     d = policy.review_without_model(ROUTES)
     assert (d.route, d.team, d.category) == ("review", "triage_desk", None)
     assert "no active model" in d.reasons["why_review"]
+
+
+def test_unclear_ticket_goes_to_the_default_review_queue_never_urgent() -> None:
+    # "hi / can someone look at my account" once went to fraud_risk at 91%, Urgent.
+    unclear = Pred("unclear", 0.91, None, [("unclear", 0.91), ("fraud_risk", 0.05)])
+    for llm_available in (True, False):
+        d = policy.decide_from_classifier(unclear, llm_available, ROUTES)
+        assert (d.route, d.stage, d.category) == ("review", "classifier", "unclear")
+        assert (d.team, d.priority) == (ROUTES.default.team, ROUTES.default.priority)
+        assert d.priority != "urgent"
+        assert d.reasons["why_review"].startswith("unclear:")
+        assert d.reasons["classifier"]["top"][1] == ["fraud_risk", 0.05]
+
+
+def test_unsure_ticket_that_may_be_unclear_is_unclear() -> None:
+    top = [("fraud_risk", 0.49), ("unclear", 0.31), ("payment_declines", 0.08)]
+    d = policy.decide_from_classifier(Pred("fraud_risk", 0.49, 0.83, top), True, ROUTES)
+    assert (d.route, d.category, d.priority) == ("review", "unclear", ROUTES.default.priority)
+    assert d.reasons["why_review"].startswith("unclear:")
+    # Confident, or "unclear" only a distant runner-up: the category's own route stands.
+    confident = Pred("fraud_risk", 0.9, 0.83, [("fraud_risk", 0.9), ("unclear", 0.1)])
+    assert policy.decide_from_classifier(confident, False, ROUTES).route == "auto"
+    distant = Pred("fraud_risk", 0.6, 0.83, [("fraud_risk", 0.6), ("unclear", 0.2)])
+    decision = policy.decide_from_classifier(distant, False, ROUTES)
+    assert (decision.category, decision.team) == ("fraud_risk", "risk")

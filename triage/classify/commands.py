@@ -34,7 +34,7 @@ def _actor(actor: str | None) -> str:
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
+def errors() -> Iterator[None]:
     """Expected failures print one line and exit 2 instead of a traceback."""
     from triage.errors import TriageError
 
@@ -103,7 +103,7 @@ def train(
     Without --out the data defaults to labels/data/*.jsonl and analysts' corrections are added.
     """
     data = [*(data or []), *(more or [])]
-    with _errors():
+    with errors():
         if out is None:
             _train_to_db(data, taxonomy, _actor(actor))
             return
@@ -130,11 +130,16 @@ def _load_model(ref: str | None) -> TrainedModel:
     return model
 
 
-def _print_metrics(result: dict[str, Any]) -> None:
+def print_metrics(result: dict[str, Any]) -> None:
     from triage.classify.evaluate import SUMMARY_KEYS
 
     for key in SUMMARY_KEYS:
         typer.echo(f"{key:16s} {result[key]}")
+    typer.echo(
+        f"{'auto-routed':16s} precision {result['auto_precision']} at target "
+        f"{result['target_precision']}, coverage {result['auto_rate']} "
+        f"(best single cut-off in hindsight: {result['hindsight_auto_rate']})"
+    )
     if "out_of_scope" in result:
         typer.echo(f"{'out_of_scope':16s} {result['out_of_scope']}")
     typer.echo(f"\n{'category':26s} precision recall    f1 support")
@@ -145,49 +150,34 @@ def _print_metrics(result: dict[str, Any]) -> None:
         )
 
 
-def _llm_summary(model: TrainedModel, files: list[Path]) -> dict[str, Any]:
-    from triage.classify import data
-    from triage.config import get_settings
-
-    try:
-        from triage.llm import cascade
-    except ImportError:
-        typer.echo("error: --llm needs triage.llm.cascade, which is not installed", err=True)
-        raise typer.Exit(2) from None
-    rows = [row for path in files for row in data.read_rows(path)]
-    _progress(f"running {len(rows)} rows through classifier -> LLM -> routing")
-    result: dict[str, Any] = cascade.evaluate(model, rows, get_settings())
-    return result
-
-
-def eval(
-    data: Annotated[list[Path], typer.Option("--data", help="JSON Lines file; repeat for several")],
-    model: ModelOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    gate: Annotated[
-        Path | None, typer.Option(help="gates.yaml; exit 1 naming a failed gate")
-    ] = None,
-    llm: Annotated[bool, typer.Option("--llm", help="also evaluate the LLM cascade")] = False,
-    more: MoreFiles = None,
-) -> None:
-    """Evaluate a model on labelled data: accuracy, macro F1, auto-routing, ECE."""
+def evaluate_files(
+    data: list[Path], model: str | None, gate: Path | None
+) -> tuple[TrainedModel, dict[str, Any], list[str]]:
+    """The model, its metrics on the files, and the gates it fails; the `eval` command's core."""
     from triage.classify import data as data_module
     from triage.classify import evaluate
 
-    data = [*data, *(more or [])]
-    with _errors():
-        loaded = _load_model(model)
-        examples = data_module.load_files(data)
-        _progress(f"evaluating model {loaded.version} on {len(examples)} examples")
-        result = evaluate.evaluate(loaded, examples)
-        if llm:
-            result["cascade"] = _llm_summary(loaded, data)
-        failures = evaluate.check_gates(result, evaluate.load_gates(gate)) if gate else []
-    typer.echo(json.dumps(result, default=str)) if as_json else _print_metrics(result)
+    loaded = _load_model(model)
+    examples = data_module.load_files(data)
+    _progress(f"evaluating model {loaded.version} on {len(examples)} examples")
+    result = evaluate.evaluate(loaded, examples)
+    failures = evaluate.check_gates(result, evaluate.load_gates(gate)) if gate else []
+    return loaded, result, failures
+
+
+def fail_gates(failures: list[str]) -> None:
+    """Exit 1 naming each failed gate; nothing when every gate passed."""
     for failure in failures:
         typer.echo(f"gate failed: {failure}", err=True)
     if failures:
         raise typer.Exit(1)
+
+
+DataFiles = Annotated[
+    list[Path], typer.Option("--data", help="JSON Lines file; repeat for several")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+GateOption = Annotated[Path | None, typer.Option(help="gates.yaml; exit 1 naming a failed gate")]
 
 
 def classify(model: ModelOption = None) -> None:
@@ -195,7 +185,7 @@ def classify(model: ModelOption = None) -> None:
     from triage.classify import data
 
     raw = sys.stdin.read()
-    with _errors():
+    with errors():
         loaded = _load_model(model)
         try:
             parsed: Any = json.loads(raw)
@@ -219,7 +209,7 @@ def promote(
     if force and not (reason and reason.strip()):
         raise typer.BadParameter("--force needs --reason", param_hint="--reason")
     _progress(f"evaluating {version} on the golden set against the gates")
-    with _errors(), session_scope() as session:
+    with errors(), session_scope() as session:
         outcome = promotion.promote(session, version, _actor(actor), force=force, reason=reason)
     _report(outcome.messages, typer.echo)
     if not outcome.activated:
@@ -236,6 +226,6 @@ def rollback(actor: ActorOption = None) -> None:
     from triage.classify import registry
     from triage.db.engine import session_scope
 
-    with _errors(), session_scope() as session:
+    with errors(), session_scope() as session:
         row = registry.rollback(session, _actor(actor))
     typer.echo(f"active model is now {row.id}")

@@ -19,6 +19,11 @@ from triage import labels
 from triage.config import Settings
 from triage.errors import TriageError
 
+# The label for tickets that name no problem at all (greetings, "please call me", auto-replies,
+# thank-you notes, newsletters, spam). It is trained like a category but is not one of the
+# taxonomy's: it never auto-routes, and routing sends it to review saying "unclear".
+UNCLEAR = "unclear"
+
 
 class DataError(TriageError):
     """A training or evaluation file that cannot be used; the message names the file and line."""
@@ -107,7 +112,7 @@ def load_taxonomy(path: Path) -> list[str]:
 
 
 def check_labels(examples: Iterable[Example], categories: list[str]) -> None:
-    unknown = sorted({example.label for example in examples} - set(categories))
+    unknown = sorted({example.label for example in examples} - {*categories, UNCLEAR})
     if unknown:
         raise DataError(f"labels not in the taxonomy: {', '.join(unknown)}")
 

@@ -14,6 +14,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from triage.classify.calibration import expected_calibration_error
 from triage.classify.classifier import TrainedModel
 from triage.classify.data import DataError, Example, load_files
+from triage.classify.thresholds import hindsight_coverage
 
 # The figures every report of a model shows (eval, compare, promote) and the gates may bound.
 SUMMARY_KEYS = ("n", "accuracy", "macro_f1", "auto_rate", "auto_precision", "ece")
@@ -73,17 +74,36 @@ def summarise(
     return result
 
 
+def against_hindsight(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    confidence: ArrayLike,
+    routable: ArrayLike,
+    target: float,
+) -> dict[str, float]:
+    """The coverage the best single cut-off on these very predictions reaches at `target`.
+
+    Only predictions of categories that may auto-route compete; `auto_rate` beside this shows
+    how close thresholds learned from training data alone come to that bound.
+    """
+    may = np.asarray(routable, dtype=bool)
+    conf = np.where(may, np.asarray(confidence, dtype=np.float64), -1.0)
+    correct = np.asarray([t == p for t, p in zip(y_true, y_pred, strict=True)], dtype=bool)
+    coverage = hindsight_coverage(conf, correct & may, target) if may.any() else 0.0
+    return {"target_precision": target, "hindsight_auto_rate": round(coverage, 4)}
+
+
 def evaluate(model: TrainedModel, examples: Sequence[Example]) -> dict[str, Any]:
     if not examples:
         raise DataError("no examples to evaluate on")
     predictions = model.predict_many([example.text for example in examples])
-    return summarise(
-        [example.label for example in examples],
-        [p.category for p in predictions],
-        [p.confidence for p in predictions],
-        [p.auto for p in predictions],
-        known=model.labels,
-    )
+    true = [example.label for example in examples]
+    predicted = [p.category for p in predictions]
+    confidence = [p.confidence for p in predictions]
+    result = summarise(true, predicted, confidence, [p.auto for p in predictions], model.labels)
+    routable = [p.threshold is not None for p in predictions]
+    target = float(model.metadata.get("target_precision", 0.0))
+    return {**result, **against_hindsight(true, predicted, confidence, routable, target)}
 
 
 def summary(model: TrainedModel, examples: Sequence[Example]) -> dict[str, Any] | None:

@@ -1,8 +1,7 @@
 """Fit the classifier, calibrate it and choose its thresholds on cross-validated predictions.
 
-The vectoriser is fitted once on all the training texts; the folds refit only the linear model.
-Held-out texts then carry words their fold never saw (they weigh in the TF-IDF norm but get no
-weight), which makes the out-of-fold confidences slightly low: the safe direction for thresholds.
+Every step is fitted inside the folds, the vectoriser included (see folds.py), so the
+out-of-fold scores that calibration and the thresholds learn from are honest.
 """
 
 from __future__ import annotations
@@ -30,9 +29,11 @@ from triage.classify.classifier import (
     score_matrix,
     softmax,
 )
-from triage.classify.data import DataError, Example, data_hash
+from triage.classify.data import UNCLEAR, DataError, Example, data_hash
+from triage.classify.folds import FoldFeatures
 
 Progress = Callable[[str], None]
+Split = tuple[NDArray[np.int_], NDArray[np.int_]]
 FOLDS = 5
 
 
@@ -54,21 +55,34 @@ def _split_count(y: NDArray[np.int_], folds: int) -> int:
     return min(folds, largest)
 
 
-def _fit_all(features: Any, y: NDArray[np.int_], folds: int) -> tuple[Any, NDArray[np.float64]]:
-    """Fit the final model and the cross-validation folds side by side (liblinear frees the GIL)."""
+def _fit_fold(features: FoldFeatures, y: NDArray[np.int_], split: Split) -> NDArray[np.float64]:
+    train, held_out = split
+    matrix = features.matrix(train)
+    model = _fit(clone(build_classifier()), matrix[train], y[train])
+    return score_matrix(model, matrix[held_out], int(y.max()) + 1)
+
+
+def _fit_all(
+    texts: list[str], y: NDArray[np.int_], folds: int
+) -> tuple[Pipeline, NDArray[np.float64]]:
+    """The final model, and scores of every example from a model (vectoriser included) that
+    never saw it; fitted side by side, as liblinear and the sparse algebra free the GIL."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "least populated class has fewer members than n_splits"
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(features, y))
-    jobs = [(np.arange(y.size), None), *splits]
-    workers = min(len(jobs), os.cpu_count() or 1)
-    fitted = Parallel(n_jobs=workers, prefer="threads")(
-        delayed(_fit)(clone(build_classifier()), features[train], y[train]) for train, _ in jobs
-    )
-    n_classes = int(y.max()) + 1
-    oof = np.zeros((y.size, n_classes))
-    for model, (_, held_out) in zip(fitted[1:], splits, strict=True):
-        oof[held_out] = score_matrix(model, features[held_out], n_classes)
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, y))
+    features = FoldFeatures(build_features(), texts)
+    jobs = [delayed(_fit_final)(texts, y), *(delayed(_fit_fold)(features, y, s) for s in splits)]
+    fitted = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1), prefer="threads")(jobs)
+    oof = np.zeros((y.size, int(y.max()) + 1))
+    for (_, held_out), fold_scores in zip(splits, fitted[1:], strict=True):
+        oof[held_out] = fold_scores
     return fitted[0], oof
+
+
+def _fit_final(texts: list[str], y: NDArray[np.int_]) -> Pipeline:
+    vectoriser = build_features()
+    classifier = _fit(build_classifier(), vectoriser.fit_transform(texts), y)
+    return Pipeline([("features", vectoriser), ("classifier", classifier)])
 
 
 def _routed(
@@ -98,6 +112,7 @@ def _calibrate_and_threshold(
         settings["target_precision"],
         Counter(true),
         settings["min_examples"],
+        never_route={UNCLEAR},
     )
     routed = _routed(predicted, confidence, chosen)
     return temperature, chosen, evaluate.summarise(true, predicted, confidence, routed)
@@ -126,12 +141,10 @@ def train(
         raise DataError("need examples of at least two categories to train")
     started = time.perf_counter()
     y = np.asarray([labels.index(example.label) for example in examples], dtype=int)
-    progress(f"vectorising {len(examples)} examples in {len(labels)} categories")
-    vectoriser = build_features()
-    features = vectoriser.fit_transform([example.text for example in examples])
+    texts = [example.text for example in examples]
     splits = _split_count(y, folds)
-    progress(f"fitting the model and {splits}-fold cross-validation")
-    classifier, oof = _fit_all(features, y, splits)
+    progress(f"{splits}-fold cross-validation on {len(examples)} examples in {len(labels)} labels")
+    pipeline, oof = _fit_all(texts, y, splits)
     progress(f"calibrating; choosing thresholds for target precision {target_precision}")
     options = {"target_precision": target_precision, "min_examples": min_examples}
     temperature, chosen, cv = _calibrate_and_threshold(labels, y, oof, options)
@@ -141,7 +154,7 @@ def train(
         f"auto_precision {cv['auto_precision']}"
     )
     return TrainedModel(
-        pipeline=Pipeline([("features", vectoriser), ("classifier", classifier)]),
+        pipeline=pipeline,
         labels=labels,
         temperature=temperature,
         thresholds=_with_categories(chosen, categories),

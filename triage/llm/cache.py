@@ -1,4 +1,5 @@
-"""Answer cache in the llm_cache table, keyed by sha256(prompt version, model, redacted text).
+"""Answer cache in the llm_cache table, keyed by sha256(prompt version, model, the messages sent,
+which hold only redacted text and the classifier's candidate categories).
 
 Only validated answers are stored, and a stored answer is validated again on the way out,
 so a taxonomy change can never resurrect an answer that no longer fits the schema.
@@ -15,8 +16,8 @@ from sqlmodel import Session
 from triage.llm.models import LlmCacheEntry
 
 
-def cache_key(prompt_version: str, model: str, redacted_text: str) -> str:
-    material = "\0".join((prompt_version, model, redacted_text)).encode("utf-8")
+def cache_key(prompt_version: str, model: str, asked: str) -> str:
+    material = "\0".join((prompt_version, model, asked)).encode("utf-8")
     return hashlib.sha256(material).hexdigest()
 
 

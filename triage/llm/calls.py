@@ -3,6 +3,8 @@ and the cascade evaluation."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +17,7 @@ from triage.llm.errors import LlmError
 from triage.llm.prompt import load_prompt, render_messages, version_for
 from triage.llm.schemas import LlmResult, response_model
 from triage.redaction import engine as redaction
-from triage.routing.policy import NO_LLM, LlmUsage
+from triage.routing.policy import NO_LLM, LlmUsage, PredictionLike
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class LlmOutcome:
 class Request:
     settings: Settings
     catalog: Catalog
+    candidates: tuple[str, ...]  # categories offered with their templates
     messages: list[dict[str, str]]
     prompt_version: str
     model: str
@@ -52,20 +55,33 @@ def cost_usd(settings: Settings, tokens_in: int, tokens_out: int) -> float:
     return round(dollars, 8)
 
 
-def build_request(settings: Settings, subject: str, body: str) -> Request:
-    """Messages for one ticket; the text is redacted again even though it was stored redacted."""
+def ranked_categories(prediction: PredictionLike) -> list[str]:
+    """The classifier's categories, most likely first (its top list, then its best guess)."""
+    ranked = sorted(prediction.top, key=lambda pair: pair[1], reverse=True)
+    return [category for category, _ in ranked] + [prediction.category]
+
+
+def build_request(
+    settings: Settings, subject: str, body: str, ranked: Sequence[str] = ()
+) -> Request:
+    """Messages for one ticket, offering the templates of the first llm_candidates categories
+    of `ranked`; the text is redacted again even though it was stored redacted."""
     catalog = load_catalog(settings.labels_dir)
+    candidates = catalog.candidates(ranked, settings.llm_candidates) or catalog.category_ids
     prompt = load_prompt()
     text = redaction.redact(classify_data.ticket_text(subject, body)).text
     version = version_for(prompt, catalog)
     model = settings.llm_model or ""
+    messages = render_messages(prompt, catalog, candidates, text, settings.llm_max_ticket_chars)
     return Request(
         settings=settings,
         catalog=catalog,
-        messages=render_messages(prompt, catalog, text),
+        candidates=candidates,
+        messages=messages,
         prompt_version=version,
         model=model,
-        cache_key=cache.cache_key(version, model, text),
+        # The messages are what was asked: same messages, same answer.
+        cache_key=cache.cache_key(version, model, json.dumps(messages, sort_keys=True)),
     )
 
 
@@ -79,7 +95,8 @@ def call(request: Request) -> LlmOutcome:
     settings = request.settings
     with LlmClient(settings) as client:
         try:
-            completion = client.complete(request.messages, response_model(request.catalog))
+            model = response_model(request.catalog, request.candidates)
+            completion = client.complete(request.messages, model)
         except LlmError as exc:
             spent = _usage(request, exc.tokens_in, exc.tokens_out, exc.latency_ms)
             return LlmOutcome(failure_outcome(exc), exc.reason, usage=spent)

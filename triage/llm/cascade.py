@@ -38,6 +38,7 @@ class Tally:
     tokens_out: int = 0
     cost_usd: float = 0.0
     llm_latency_ms: float = 0.0
+    max_tokens_in: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     routes: Counter[str] = field(default_factory=Counter)
 
@@ -56,6 +57,7 @@ class Tally:
             self.llm_calls += 1
         self.tokens_in += outcome.usage.tokens_in
         self.tokens_out += outcome.usage.tokens_out
+        self.max_tokens_in = max(self.max_tokens_in, outcome.usage.tokens_in)
         self.cost_usd += outcome.usage.cost_usd
         self.llm_latency_ms += outcome.usage.latency_ms
 
@@ -73,6 +75,12 @@ class Tally:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "tokens_per_1000_tickets": round((self.tokens_in + self.tokens_out) * per_1000, 1),
+            "tokens_in_per_1000_tickets": round(self.tokens_in * per_1000, 1),
+            "tokens_out_per_1000_tickets": round(self.tokens_out * per_1000, 1),
+            "tokens_in_per_llm_call": (
+                round(self.tokens_in / self.llm_calls, 1) if self.llm_calls else None
+            ),
+            "max_tokens_in_per_ticket": self.max_tokens_in,
             "cost_usd": round(self.cost_usd, 6),
             "cost_per_1000_tickets_usd": round(self.cost_usd * per_1000, 6),
             "llm_mean_latency_ms": (
@@ -89,10 +97,13 @@ def _fields(row: Mapping[str, Any]) -> tuple[str, str]:
     return subject, redaction.redact(str(row.get("body") or "")).text
 
 
-def _ask_llm(settings: Settings, breaker: CircuitBreaker, subject: str, body: str) -> Any:
+def _ask_llm(
+    settings: Settings, breaker: CircuitBreaker, subject: str, body: str, prediction: Any
+) -> Any:
     if not breaker.allow():
         return calls.LlmOutcome("breaker_open", "circuit_breaker_open")
-    outcome = calls.call(calls.build_request(settings, subject, body))
+    ranked = calls.ranked_categories(prediction)
+    outcome = calls.call(calls.build_request(settings, subject, body, ranked))
     if outcome.outcome == "error":
         breaker.record_failure()
     else:
@@ -110,7 +121,7 @@ def evaluate(model: Classifier, rows: Iterable[Mapping[str, Any]], settings: Set
         prediction = model.predict(classify_data.ticket_text(subject, body))
         decision = policy.decide_from_classifier(prediction, settings.llm_enabled, routes)
         if decision.route == "llm_pending":
-            outcome = _ask_llm(settings, breaker, subject, body)
+            outcome = _ask_llm(settings, breaker, subject, body, prediction)
             tally.add_llm(outcome)
             decision = policy.decide_from_llm(
                 prediction,

@@ -7,6 +7,7 @@ so the response schema never depends on anything the model or the ticket could i
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +63,19 @@ class Catalog:
 
     def templates_for(self, category: str) -> tuple[TemplateInfo, ...]:
         return tuple(t for t in self.templates if t.category == category)
+
+    def categories_in(self, ids: tuple[str, ...]) -> tuple[CategoryInfo, ...]:
+        """These categories, in the order given; ids the taxonomy does not know are skipped."""
+        known = {c.id: c for c in self.categories}
+        return tuple(known[i] for i in ids if i in known)
+
+    def candidates(self, ranked: Sequence[str], count: int) -> tuple[str, ...]:
+        """The first `count` distinct taxonomy ids of a ranking (the classifier's top list)."""
+        chosen: list[str] = []
+        for category_id in ranked:
+            if category_id in self.category_ids and category_id not in chosen:
+                chosen.append(category_id)
+        return tuple(chosen[: max(count, 1)])
 
 
 def _slot(raw: dict[str, Any]) -> SlotInfo:

@@ -6,9 +6,11 @@ https://<resource>.openai.azure.com/openai/v1/, TRIAGE_LLM_API_KEY=<key>, TRIAGE
 <deployment name>. TRIAGE_LLM_MODE is "tools" (instructor Mode.TOOLS, default; works with the
 llama.cpp server) or "json" (Mode.JSON, for endpoints without tool calling).
 
-Every request, including instructor's re-asks after a validation error, passes through
-`_send`, which refuses to send anything holding a card-shaped number (promise 1) and retries
-429 and 5xx answers with bounded backoff that honours Retry-After.
+A rejected answer is re-asked by us, not by instructor: the re-ask repeats the original messages
+and names the fields that failed and why, never the rejected text (reask.py). Every request
+passes through `_send`, which refuses to send anything holding a card-shaped number (promise 1;
+since no model output is ever sent back, that can only be ticket text that redaction missed)
+and retries 429 and 5xx answers with bounded backoff that honours Retry-After.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import openai
 from pydantic import BaseModel
 
 from triage.config import Settings
-from triage.llm import retries
+from triage.llm import reask, retries
 from triage.llm.errors import LlmError, PanInRequestError, classify_error
 from triage.redaction import engine as redaction
 
@@ -114,29 +116,63 @@ class LlmClient:
         usage.add(response)
         return response
 
-    def complete(
-        self, messages: list[dict[str, str]], response_model: type[BaseModel]
-    ) -> Completion:
-        """One structured answer; raises LlmError (with the tokens spent) on any failure."""
-        usage = Usage()
+    def _ask(
+        self, messages: list[dict[str, str]], response_model: type[BaseModel], usage: Usage
+    ) -> BaseModel:
+        """One request, parsed and validated by instructor, with no re-ask of its own."""
 
         def create(*args: Any, **kwargs: Any) -> Any:
             return self._send(usage, kwargs)
 
         patched = instructor.patch(create=create, mode=self.mode)
         client = instructor.Instructor(client=self._openai, create=patched, mode=self.mode)
+        answer: BaseModel = client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            response_model=response_model,
+            max_retries=0,
+            temperature=0,
+        )
+        return answer
+
+    def _answer(
+        self, messages: list[dict[str, str]], response_model: type[BaseModel], usage: Usage
+    ) -> BaseModel:
+        """The first valid answer; after a rejected one, the original messages plus a re-ask
+        that names what failed (never the rejected text), at most llm_validation_retries times."""
+        asked = list(messages)
+        for _ in range(self._settings.llm_validation_retries):
+            try:
+                return self._ask(asked, response_model, usage)
+            except Exception as exc:
+                if not _is_rejected_answer(exc):
+                    raise
+                asked = [*messages, {"role": "user", "content": reask.rejection(exc).message}]
+        return self._ask(asked, response_model, usage)
+
+    def complete(
+        self, messages: list[dict[str, str]], response_model: type[BaseModel]
+    ) -> Completion:
+        """One structured answer; raises LlmError (with the tokens spent) on any failure."""
+        usage = Usage()
         started = time.perf_counter()
         try:
-            answer = client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_model=response_model,
-                max_retries=self._settings.llm_validation_retries,
-                temperature=0,
-            )
+            answer = self._answer(messages, response_model, usage)
         except Exception as exc:  # every failure becomes a reason code, never the raw message
-            error = classify_error(exc)
+            error = _failure(exc)
             error.tokens_in, error.tokens_out = usage.tokens_in, usage.tokens_out
             error.latency_ms = (time.perf_counter() - started) * 1000
             raise error from None
         return Completion(answer, usage, (time.perf_counter() - started) * 1000)
+
+
+def _is_rejected_answer(exc: BaseException) -> bool:
+    """The endpoint answered but the answer was unusable (as opposed to a failed request)."""
+    return classify_error(exc).reason == "invalid_output"
+
+
+def _failure(exc: BaseException) -> LlmError:
+    error = classify_error(exc)
+    if error.reason == "invalid_output":
+        return LlmError(reask.rejection(exc).reason, "no valid answer after the re-asks")
+    return error

@@ -27,7 +27,9 @@ class LlmError(Exception):
 
 
 class PanInRequestError(LlmError):
-    """The client refused to send: a message still held a card-shaped number."""
+    """The client refused to send: a message still held a card-shaped number. Re-asks never
+    quote the model's answer, so this means the ticket text itself still held one (redaction
+    missed it); a card the model wrote is "card_in_answer" instead."""
 
     def __init__(self) -> None:
         super().__init__("pan_in_request", "refused to send a card-shaped number")

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from triage.config import get_settings
 from triage.llm import budget, cache, telemetry
 from triage.llm.breaker import breaker_for
-from triage.llm.calls import LlmOutcome, Request, build_request, call
+from triage.llm.calls import LlmOutcome, Request, build_request, call, ranked_categories
 from triage.llm.models import LlmCall
 from triage.llm.schemas import validate_dict
 from triage.routing.policy import LlmUsage, PredictionLike
@@ -117,7 +117,9 @@ def run(session: Session, ticket: Ticket, prediction: PredictionLike, team: str)
     if not settings.llm_enabled:
         return LlmOutcome("off", "llm_off")
     try:
-        request = build_request(settings, ticket.subject, ticket.body)
+        request = build_request(
+            settings, ticket.subject, ticket.body, ranked_categories(prediction)
+        )
     except (OSError, ValueError, KeyError) as exc:
         return LlmOutcome("error", f"setup_failed:{type(exc).__name__}")
     outcome = _decide_call(session, request, team)

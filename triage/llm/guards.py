@@ -48,14 +48,29 @@ def has_instruction(value: str) -> bool:
     return bool(_INSTRUCTION.search(value))
 
 
+# Why a model-written value may not be used: a reason code and a phrase that never echoes it.
+PROBLEMS = {
+    "card": "holds a card-like number",
+    "link": "holds a link",
+    "instruction": "holds an instruction",
+    "control": "holds control characters or line breaks",
+}
+
+
+def problem_code(value: str) -> str | None:
+    """The first PROBLEMS key that applies to a model-written value, or None."""
+    if has_card_like_number(value):
+        return "card"
+    if has_url(value):
+        return "link"
+    if has_instruction(value):
+        return "instruction"
+    if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+        return "control"
+    return None
+
+
 def problem_with(value: str) -> str | None:
     """Why a model-written value may not be used, or None; never echoes the value itself."""
-    if has_card_like_number(value):
-        return "holds a card-like number"
-    if has_url(value):
-        return "holds a link"
-    if has_instruction(value):
-        return "holds an instruction"
-    if any(ord(ch) < 32 and ch not in "\t" for ch in value):
-        return "holds control characters or line breaks"
-    return None
+    code = problem_code(value)
+    return PROBLEMS[code] if code else None

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
+from functools import cache
 
 from triage.redaction.base import CVV, EXPIRY, PAN, Finding
-from triage.redaction.card_runs import Run, runs
+from triage.redaction.card_runs import Cover, Run, clusters, runs
 from triage.redaction.normalize import View, digits_only_runs, luhn_ok
 
-_WEAK_GAP = re.compile(r"[\n,|<&%\\]")
 CARD_WORDS = (
     *("card", "karte", "tarjeta", "carte", "cart[aã]o", r"carta\b", "kaart", r"\bkort"),
     *(r"\bkarta", "visa", r"master\s?card", r"\bamex\b", "american express", "discover"),
@@ -65,13 +65,19 @@ _BRANDS: tuple[tuple[int, int, int, frozenset[int]], ...] = (
 )
 
 
+@cache
+def _lengths(prefix: str) -> frozenset[int]:
+    """Card lengths a number starting with these (four) digits may have; empty for none."""
+    allowed: set[int] = set()
+    for width, low, high, lengths in _BRANDS:
+        if low <= int(prefix[:width]) <= high:
+            allowed |= lengths
+    return frozenset(allowed)
+
+
 def card_shaped(digits: str) -> bool:
     """Network prefix and length of some brand."""
-    size = len(digits)
-    return any(
-        low <= int(digits[:width]) <= high and size in lengths
-        for width, low, high, lengths in _BRANDS
-    )
+    return len(digits) >= 4 and len(digits) in _lengths(digits[:4])
 
 
 class _Context:
@@ -89,63 +95,60 @@ class _Context:
 
 
 def _windows(run: Run) -> Iterator[tuple[int, int, bool]]:
-    """Digit windows of 12-19 starting at a group; ``aligned`` if they end at one too."""
-    ends = run.ends
-    for gi, start in enumerate(run.starts):
-        for end in ends[gi:]:
-            if end - start > 19:
-                break
-            if end - start >= 12:
+    """Card-shaped digit windows starting at a group; ``aligned`` if they end at one too,
+    otherwise they end at most 8 digits before their group does (a PAN with its expiry or
+    CVV typed straight after it). Each start tries only its brand's lengths: linear time.
+    """
+    digits, group_of, ends = run.digits, run.group_of, run.ends
+    size = len(digits)
+    for start in run.starts:
+        for length in _lengths(digits[start : start + 4]):
+            end = start + length
+            if end > size:
+                continue
+            if end == size or group_of[end] != group_of[end - 1]:
                 yield start, end, True
-        yield from _glued(run, gi, start, ends)
-
-
-def _glued(run: Run, gi: int, start: int, ends: list[int]) -> Iterator[tuple[int, int, bool]]:
-    """Windows ending inside a group: a PAN with its expiry or CVV typed straight after."""
-    for end_index in range(gi, len(ends)):
-        group_start = run.starts[end_index]
-        for end in range(max(group_start + 1, start + 12), min(ends[end_index], start + 20)):
-            if ends[end_index] - end <= 8:
+            elif ends[group_of[end]] - end <= 8:
                 yield start, end, False
 
 
-def _stands_apart(run: Run, start: int, end: int, inner: set[str]) -> bool:
-    """The window begins or ends where the run does, or where the separator changes.
+def _stands_apart(run: Run, first: int, last: int) -> bool:
+    """Groups ``first``..``last`` begin or end where the run does, or where the separator
+    changes.
 
     In a long list of numbers ("5120 4450 3980 6210 5530") a window in the middle is
     separated from its neighbours exactly as its own groups are: that is a list, not a card.
     """
-    first = run.starts.index(start)
-    last = run.ends.index(end)
-    before = run.gaps[first - 1] if first > 0 else None
-    after = run.gaps[last] if last < len(run.gaps) else None
-    return before is None or after is None or before not in inner or after not in inner
+    if first == 0 or last == len(run.gaps) or first == last:
+        return True
+    inner = run.gaps[first]
+    return run.gaps[first - 1] != inner or run.gaps[last] != inner
 
 
 def _accept(run: Run, start: int, end: int, aligned: bool, context: bool) -> bool:
-    digits = run.digits[start:end]
-    if not card_shaped(digits):
+    if end - start == 12 and not context:
+        # Without card words, a 12-digit number is an account or order id.
         return False
     if not aligned:
-        group_end = next(e for e in run.ends if e > end)
-        inside_one_group = run.ends.index(group_end) == run.starts.index(start)
-        if not inside_one_group and len(run.digits) > _SHORT_RUN:
+        group = run.group_of[end]
+        if group != run.first_group(start) and len(run.digits) > _SHORT_RUN:
             return False
-        leftover = run.digits[end:group_end]
-        return luhn_ok(digits) and (context or bool(_MMYY.fullmatch(leftover)))
-    luhn = luhn_ok(digits)
+        leftover = run.digits[end : run.ends[group]]
+        return run.luhn(start, end) and (context or bool(_MMYY.fullmatch(leftover)))
     if len(run.digits) <= _SHORT_RUN:
+        luhn = run.luhn(start, end)
         if luhn and not context and _part_of_one_number(run, start, end):
             return False
         return luhn or context
     # Long runs are tables, lists and logs: a card there is written consistently, or fills
     # whole lines (a number split across lines, between other lines of digits).
-    first, last = run.starts.index(start), run.ends.index(end)
-    inner = set(run.gaps[first:last])
-    if len(inner) > 1 or any(_WEAK_GAP.search(gap) for gap in inner):
-        return luhn and _whole_lines(run, first, last)
-    apart = _stands_apart(run, start, end, inner)
-    return (luhn and (apart or context)) or (apart and context)
+    first, last = run.first_group(start), run.last_group(end)
+    if not run.uniform(first, last):
+        return _whole_lines(run, first, last) and run.luhn(start, end)
+    apart = _stands_apart(run, first, last)
+    if apart and context:
+        return True
+    return (apart or context) and run.luhn(start, end)
 
 
 def _part_of_one_number(run: Run, start: int, end: int) -> bool:
@@ -163,7 +166,7 @@ def _part_of_one_number(run: Run, start: int, end: int) -> bool:
         return not (start == 0 and (len(tail) == 3 or _MMYY.fullmatch(tail)))
     if len(run.digits) > 19:
         return False
-    first, last = run.starts.index(start), run.ends.index(end)
+    first, last = run.first_group(start), run.last_group(end)
     sizes = {run.ends[i] - run.starts[i] for i in range(first, last + 1)}
     gaps = set(run.gaps[first:last])
     if len(sizes) != 1 or len(gaps) > 1:
@@ -199,8 +202,8 @@ def _glued_pairs(run: Run) -> list[tuple[int, int, bool]]:
 def _whole_lines(run: Run, first: int, last: int) -> bool:
     """Groups ``first``..``last`` begin and end at the run's edges or at weak gaps; at the end
     an expiry and CVV may follow ("... 4772 02 09/28 123")."""
-    starts_line = first == 0 or bool(_WEAK_GAP.search(run.gaps[first - 1]))
-    ends_line = last == len(run.gaps) or bool(_WEAK_GAP.search(run.gaps[last]))
+    starts_line = first == 0 or run.weak[first - 1]
+    ends_line = last == len(run.gaps) or run.weak[last]
     tail = len(run.digits) - run.ends[last] <= _EXPIRY_AND_CVV
     return starts_line and (ends_line or tail)
 
@@ -208,28 +211,15 @@ def _whole_lines(run: Run, first: int, last: int) -> bool:
 def _run_findings(run: Run, context: _Context) -> list[Finding]:
     accepted: list[tuple[int, int, bool]] = []
     for start, end, aligned in _windows(run):
-        near = context.near(run.positions[start], run.positions[end - 1])
+        near = context.near(run.position(start), run.position(end - 1))
         if _accept(run, start, end, aligned, near):
-            accepted.append((start, end, luhn_ok(run.digits[start:end])))
+            accepted.append((start, end, run.luhn(start, end)))
     accepted += _glued_pairs(run)
     valid = [w for w in accepted if w[2]]
     # A Luhn-valid PAN explains the run; Luhn-failing windows over it would only blur last4.
-    kept = valid + [w for w in accepted if not w[2] and not _overlaps(w, valid)]
-    return [_to_finding(run, cluster) for cluster in _clusters(kept)]
-
-
-def _overlaps(window: tuple[int, int, bool], others: list[tuple[int, int, bool]]) -> bool:
-    return any(window[0] < other[1] and other[0] < window[1] for other in others)
-
-
-def _clusters(windows: list[tuple[int, int, bool]]) -> list[list[tuple[int, int, bool]]]:
-    clusters: list[list[tuple[int, int, bool]]] = []
-    for window in sorted(windows):
-        if clusters and window[0] < max(w[1] for w in clusters[-1]):
-            clusters[-1].append(window)
-        else:
-            clusters.append([window])
-    return clusters
+    cover = Cover(valid)
+    kept = valid + [w for w in accepted if not w[2] and not cover.overlaps(w)]
+    return [_to_finding(run, cluster) for cluster in clusters(kept)]
 
 
 def _to_finding(run: Run, cluster: list[tuple[int, int, bool]]) -> Finding:
@@ -237,7 +227,7 @@ def _to_finding(run: Run, cluster: list[tuple[int, int, bool]]) -> Finding:
     end = max(w[1] for w in cluster)
     shown = max(cluster, key=lambda w: (w[2], w[1]))
     last4 = run.digits[shown[1] - 4 : shown[1]]
-    return Finding(PAN, run.positions[start], run.positions[end - 1] + 1, last4)
+    return Finding(PAN, run.position(start), run.position(end - 1) + 1, last4)
 
 
 def _tail(text: str, position: int) -> list[Finding]:
@@ -262,11 +252,9 @@ class CardRecognizer:
         if view.digits < 12:
             return []
         found: list[Finding] = []
-        candidates = list(runs(text, listed=True))
-        if candidates:
-            context = _Context(text)
-            for run in candidates if context else runs(text, listed=False):
-                found.extend(_run_findings(run, context))
+        context = _Context(text)
+        for run in runs(text, listed=bool(context)):
+            found.extend(_run_findings(run, context))
         for pan_end in sorted({f.end for f in found}):
             found.extend(_tail(text, pan_end))
         return found

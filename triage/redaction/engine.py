@@ -52,7 +52,9 @@ class _Engine:
     def hits(self, view: View) -> list[_Hit]:
         hits: list[_Hit] = []
         for recognizer in self.recognizers:
-            hits.extend(_Hit(f.start, f.end, f.kind, f.last4) for f in recognizer.find(view))
+            for finding in recognizer.find(view):
+                start, end = view.original(finding.start, finding.end)
+                hits.append(_Hit(start, end, finding.kind, finding.last4))
         return _merge(hits)
 
 

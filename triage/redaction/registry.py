@@ -49,9 +49,11 @@ class TriageRecognizer(LocalRecognizer):  # type: ignore[misc]
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
         results = []
-        for finding in self.inner.find(normalize(text)):
+        view = normalize(text)
+        for finding in self.inner.find(view):
             if finding.kind in entities:
-                results.append(RecognizerResult(finding.kind, finding.start, finding.end, 1.0))
+                start, end = view.original(finding.start, finding.end)
+                results.append(RecognizerResult(finding.kind, start, end, 1.0))
         return results
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from triage.redaction.base import SECRET, Finding
 from triage.redaction.normalize import View
+from triage.redaction.passwords import COMPOUND, password_sentences, reads_as_password
 
 # A value runs to whitespace, a quote or a delimiter; "&" ends it only before "name=" (URLs).
 _VALUE_END = r"(?:[^\s\"',;&<>()\[\]{}]|&(?!\w+=))"
@@ -89,7 +90,7 @@ _SAYS = (
 _PASSWORD_TRIGGERS = (
     "pass", "pwd", "pw", "kennwort", "contrase", "clave", "pin", "senha", "пароль", "parola",
     "hasło", "haslo", "wachtwoord", "senord", "salasana", "heslo", "jelsz", "şifre", "sifre",
-    "パスワード", "密码", "密碼", "비밀번호", "كلمة", "סיסמה", "पासवर्ड",
+    "パスワード", "密码", "密碼", "비밀번호", "كلمة", "סיסמה", "पासवर्ड", "geheimzahl",
 )  # fmt: skip
 PATTERNS: tuple[_Pattern, ...] = (
     _p("stripe_key", r"(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{8,}", ("sk_", "rk_")),
@@ -121,7 +122,11 @@ PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p("slack_token", r"(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}", ("xox", "xapp-")),
     _p("slack_webhook", r"hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+", ("hooks.",)),
-    _p("jwt", r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*", ("eyj",)),
+    _p(
+        "jwt",
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+        ("eyj",),
+    ),
     _p("openai_key", r"sk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_-]{20,}", ("sk-",)),
     _p("google_api_key", r"AIza[0-9A-Za-z_-]{35}", ("aiza",)),
     _p("sendgrid_key", r"SG\.[\w-]{16,}\.[\w-]{16,}", ("sg.",)),
@@ -132,7 +137,7 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p("braintree_token", r"access_token\$(?:production|sandbox)\$[\w$]{20,}", ("access_token$",)),
     _p(
         "private_key",
-        r"(?i)-{3,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}"
+        r"(?i)(?<!-)-{3,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}"
         r"(?s:.*?-{3,}\s*END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-{3,}|.*\Z)",
         ("begin",),
     ),
@@ -167,24 +172,24 @@ PATTERNS: tuple[_Pattern, ...] = (
         "password_bare",
         rf"(?<![\w/]){_STRONG_PASSWORD_LABEL}(?:\s*{_SAYS})?\s+(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
-        _looks_secret,
+        reads_as_password,
         at_label=True,
     ),
     _p(
         "password_sentence",
         rf"{_PASSWORD_LABEL}\s+{_SAYS}\s*[\"']?(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
-        _looks_secret,
+        reads_as_password,
         at_label=True,
     ),
     _p(
         # "the password for the dashboard is X", "contraseña del panel es X": a few words
         # between the label and the verb.
         "password_phrase",
-        rf"{_STRONG_PASSWORD_LABEL}(?:\s+[^\s:=]{{1,24}}){{1,6}}?(?:\s+{_SAYS}|\s*[:=])\s*[\"']?"
+        rf"{_STRONG_PASSWORD_LABEL}(?!{COMPOUND})(?:\s+[^\s:=]{{1,24}}){{1,6}}?(?:\s+{_SAYS}|\s*[:=])\s*[\"']?"
         rf"(?P<v>{_VALUE_END}+)",
         _PASSWORD_TRIGGERS,
-        _looks_secret,
+        reads_as_password,
         at_label=True,
     ),
     _p(
@@ -193,7 +198,11 @@ PATTERNS: tuple[_Pattern, ...] = (
         ("secret", "key", "token"),
         _looks_secret,
     ),
-    _p("url_credentials", r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<v>[^\s/@]+)@", ("://",)),
+    _p(
+        "url_credentials",
+        r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@]+:(?P<v>[^\s/@]+)@",
+        ("://",),
+    ),
 )
 
 
@@ -204,12 +213,18 @@ _LABEL_START = re.compile(_PASSWORD_LABEL)
 
 
 def _matches(pattern: _Pattern, text: str, labels: list[int]) -> Iterator[re.Match[str]]:
+    """Like ``finditer``, tried only at password labels: a label inside the previous match is
+    part of its value ("pass=pass=pass=..."), and matching again there would be quadratic."""
     if not pattern.at_label:
         yield from pattern.regex.finditer(text)
         return
+    reached = 0
     for position in labels:
+        if position < reached:
+            continue
         match = pattern.regex.match(text, position)
         if match is not None:
+            reached = match.end()
             yield match
 
 
@@ -238,4 +253,6 @@ class SecretRecognizer:
             for pattern in PATTERNS:
                 if not present.isdisjoint(pattern.triggers):
                     found.extend(_findings(pattern, view.text, labels))
+            if not present.isdisjoint(_PASSWORD_TRIGGERS):
+                found.extend(password_sentences(view.text))
         return found

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from triage.classify.data import UNCLEAR
 from triage.routing.rules import Routes
 
 RouteKind = Literal["auto", "auto_llm", "llm_pending", "review"]
@@ -101,10 +102,50 @@ def _below_reason(prediction: PredictionLike) -> str:
     return f"below threshold {prediction.threshold:.2f}"
 
 
+UNCLEAR_REASON = (
+    "unclear: the ticket names no problem to route (a greeting, a call-back request, an "
+    "auto-reply, thanks, a newsletter or spam)"
+)
+
+
+# An unsure ticket whose runner-up is "unclear" at this probability or more is treated as unclear:
+# a newsletter the model half-places in fraud_risk must not inherit that team's Urgent.
+UNCLEAR_RUNNER_UP = 0.3
+
+
+def is_unclear(prediction: PredictionLike) -> bool:
+    if prediction.category == UNCLEAR:
+        return True
+    runner_up = dict(prediction.top).get(UNCLEAR, 0.0)
+    return not is_confident(prediction) and runner_up >= UNCLEAR_RUNNER_UP
+
+
+def _unclear(prediction: PredictionLike, routes: Routes) -> RouteDecision:
+    # The default review queue at its own priority: a guessed team's priority (urgent for
+    # fraud_risk) would put a content-free "hi, call me" at the top of the queue.
+    return RouteDecision(
+        route="review",
+        stage="classifier",
+        category=UNCLEAR,
+        confidence=float(prediction.confidence),
+        threshold=None,
+        team=routes.default.team,
+        priority=routes.default.priority,
+        reasons={"classifier": classifier_reasons(prediction), "why_review": UNCLEAR_REASON},
+        model_version=prediction.model_version,
+    )
+
+
 def decide_from_classifier(
     prediction: PredictionLike, llm_available: bool, routes: Routes
 ) -> RouteDecision:
-    """Confident: route now. Unsure: ask the LLM when it may be asked, else the team's review."""
+    """Confident: route now. Unsure: ask the LLM when it may be asked, else the team's review.
+
+    A ticket the classifier finds unclear goes straight to review: the LLM can only answer
+    with a category, and there is none to find.
+    """
+    if is_unclear(prediction):
+        return _unclear(prediction, routes)
     route = routes.for_category(prediction.category)
     reasons: dict[str, Any] = {"classifier": classifier_reasons(prediction)}
     if is_confident(prediction):

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -19,6 +21,19 @@ from triage.webhooks import servicenow, signatures, writer, zendesk
 from triage.webhooks.parsing import decode_json
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+# Redaction holds the GIL: one body at a time, so the event loop competes with one thread for
+# it, not with every hostile body in flight (the others wait their turn without using CPU).
+# One limiter per event loop, as anyio keeps its own default thread limiter.
+_REDACTING: RunVar[anyio.CapacityLimiter] = RunVar("triage_redacting")
+
+
+def _redacting() -> anyio.CapacityLimiter:
+    try:
+        return _REDACTING.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(1)
+        _REDACTING.set(limiter)
+        return limiter
 
 
 class Accepted(BaseModel):
@@ -125,8 +140,10 @@ async def _receive(request: Request, source: _Source) -> JSONResponse:
     if reason:
         return JSONResponse({"ignored": reason}, status_code=202)
     event = source.parse(data, body, request.headers, timestamp)
-    # Redacted here, before it is queued or written; raw text never leaves this frame.
-    return _accepted(await writer.store(flows.redact(event)))
+    # Redacted here, before it is queued or written; raw text never leaves this frame. Up to a
+    # second of CPU for a hostile body: in a worker thread, so the event loop keeps serving.
+    redacted = await anyio.to_thread.run_sync(flows.redact, event, limiter=_redacting())
+    return _accepted(await writer.store(redacted))
 
 
 @router.post("/zendesk", status_code=202, responses=RESPONSES)
