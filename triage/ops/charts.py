@@ -143,11 +143,14 @@ def _event_marks(frame: Frame, slot: float, events: Sequence[tuple[int, str]]) -
     for index, text in events:
         x = frame.left + slot * (index + 0.5)
         short = text.split(" ", 1)[0]
+        # Near the right edge the label goes to the left of its line, inside the chart.
+        end = x > frame.width - frame.right - 70
+        label_x, anchor = (x - 3, "end") if end else (x + 3, "start")
         marks.append(
             f'<g class="event"><line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" '
             f'y2="{frame.height - frame.bottom}" stroke="{INK}" stroke-dasharray="3 3"/>'
-            f'<text x="{x + 3:.1f}" y="{frame.top + 10}" font-size="10" fill="{INK}">'
-            f"{escape(short)}</text><title>{escape(text)}</title></g>"
+            f'<text x="{label_x:.1f}" y="{frame.top + 10}" font-size="10" fill="{INK}" '
+            f'text-anchor="{anchor}">{escape(short)}</text><title>{escape(text)}</title></g>'
         )
     return marks
 
