@@ -146,6 +146,7 @@ def _undoable(user: User, ticket: Ticket, last: Correction) -> bool:
         recent
         and last.analyst == user.email
         and not last.confirmed
+        and last.reason != UNDO_REASON
         and last.old_category is not None
         and ticket.category == last.new_category
     )
