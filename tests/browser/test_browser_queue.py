@@ -119,6 +119,9 @@ def test_twenty_tickets_from_the_keyboard(
         page.keyboard.press("n")
         page.wait_for_url(lambda url: "done=confirm" not in url and url not in seen)
     assert len(set(seen)) == 20
+    page.goto(seen[-1])  # confirmed: its reply waits for approval
+    page.keyboard.press("a")
+    page.wait_for_url(re.compile(r".*done=approve$"))
     session.expire_all()
     confirmed = session.exec(select(Correction).where(Correction.confirmed)).all()
     assert len(confirmed) == 20
