@@ -61,13 +61,10 @@ def attach(session: Session, event: TicketEvent, delivery_id: int) -> Stored:
 def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | None]:
     """`store`'s idempotency lock for many events in one statement: each event's new delivery
     row id, or None where the delivery was seen before. Events must have distinct keys."""
-    rows = insert_ignore_many(
-        session,
-        Delivery,
-        [_delivery_values(e) for e in events],
-        DELIVERY_KEY,
-        ("id", *DELIVERY_KEY),
-    )
+    # In key order, so that two processes inserting overlapping batches lock rows in the same
+    # order and wait for each other instead of deadlocking.
+    values = sorted((_delivery_values(e) for e in events), key=_delivery_key)
+    rows = insert_ignore_many(session, Delivery, values, DELIVERY_KEY, ("id", *DELIVERY_KEY))
     claimed = {(row.source, row.delivery_id): int(row.id) for row in rows}
     return [claimed.get((e.source, e.delivery_id)) for e in events]
 
@@ -75,7 +72,8 @@ def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | 
 def create_tickets(session: Session, values: list[dict[str, Any]]) -> list[Ticket | None]:
     """Insert new tickets (rows from `new_ticket_values`, possibly with their decided state) in
     one statement; each as a detached copy of its row, or None where the ticket exists."""
-    rows = insert_ignore_many(session, Ticket, values, TICKET_KEY, ("id", *TICKET_KEY))
+    ordered = sorted(values, key=_ticket_key)  # lock order, as in claim_deliveries
+    rows = insert_ignore_many(session, Ticket, ordered, TICKET_KEY, ("id", *TICKET_KEY))
     ids = {(row.source, row.external_id): int(row.id) for row in rows}
     created = [ids.get((v["source"], v["external_id"])) for v in values]
     return [None if i is None else Ticket(id=i, **v) for i, v in zip(created, values, strict=True)]
@@ -84,6 +82,14 @@ def create_tickets(session: Session, values: list[dict[str, Any]]) -> list[Ticke
 def link_deliveries(session: Session, links: list[tuple[int, int]]) -> None:
     """Point each (delivery row id, ticket id) delivery at its ticket, in one executemany."""
     update_rows(session, Delivery, [{"row_id": d, "ticket_id": t} for d, t in links])
+
+
+def _delivery_key(values: dict[str, Any]) -> tuple[str, str]:
+    return values["source"], values["delivery_id"]
+
+
+def _ticket_key(values: dict[str, Any]) -> tuple[str, str]:
+    return values["source"], values["external_id"]
 
 
 def _delivery_values(event: TicketEvent) -> dict[str, Any]:
