@@ -22,19 +22,13 @@ from triage.writeback import tasks as writeback
 
 def _send_public(ticket: Ticket, reply: Reply) -> dict[str, Any]:
     assert reply.id is not None
-    settings = get_settings()
-    if ticket.source == "zendesk":
-        update = zendesk.TicketUpdate(
-            marker_tag=notes.reply_tag(reply.id), comment=reply.body, public=True
-        )
-        return zendesk.write(settings, ticket.external_id, update)
-    if ticket.source == "servicenow":
-        record = servicenow.RecordUpdate(
-            notes.reply_marker(reply.id), "comments", notes.public_reply(reply), {}
-        )
-        table = ticket.external_table or writeback.DEFAULT_SERVICENOW_TABLE
-        return servicenow.write(settings, table, ticket.external_id, record)
-    raise PermanentError(f"unknown ticket source {ticket.source!r}")
+    update = zendesk.TicketUpdate(
+        marker_tag=notes.reply_tag(reply.id), comment=reply.body, public=True
+    )
+    record = servicenow.RecordUpdate(
+        notes.reply_marker(reply.id), "comments", notes.public_reply(reply), {}
+    )
+    return writeback.write_to(get_settings(), ticket, update, record)
 
 
 @handler(TaskKind.REVIEW_SEND_REPLY)
