@@ -30,6 +30,7 @@ from triage.jobs import stats as job_stats
 from triage.jobs import worker
 from triage.ops import router as ops_router
 from triage.ops import ui as ops_ui
+from triage.review import language
 from triage.review import router as review_router
 from triage.review import ui as review_ui
 from triage.web import pages
@@ -65,6 +66,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.warning("no active model: every ticket goes to review until one is promoted")
     else:
         model.predict("")  # builds its fast scorer now rather than in the first webhook
+    language.warm()  # the draft of every new ticket detects its language
     checkpointer = _start_checkpointer(settings)
     stop_worker = worker.start_background_worker() if settings.run_worker_in_process else None
     _freeze_startup_objects()

@@ -77,10 +77,14 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+# Read once at import: the `settings` fixture clears every TRIAGE_ variable before each test.
+REFRESH_SCREENSHOTS = os.environ.get("TRIAGE_SCREENSHOTS") == "1"
+
+
 @pytest.fixture
 def screenshots(tmp_path: Path) -> Path:
     """Where the browser tests save their pictures: docs/screenshots/ when TRIAGE_SCREENSHOTS=1
     (to refresh the README's), else a temporary folder so a test run leaves the tree clean."""
-    if os.environ.get("TRIAGE_SCREENSHOTS") == "1":
+    if REFRESH_SCREENSHOTS:
         return Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     return tmp_path

@@ -170,9 +170,12 @@ def test_lead_dashboard_and_models(
     page.click("header nav >> text=Models")
     page.wait_for_url(f"{live_server}/ops/models")
     assert page.inner_text("#active-version") == world["first"]
+    assert page.is_disabled("#rollback")  # the first version: nothing to roll back to
+    page.screenshot(path=str(screenshots / "models.png"), full_page=True)
     page.click(f"a[href='/ops/models/{world['candidate']}/compare']")
     page.wait_for_url(f"{live_server}/ops/models/{world['candidate']}/compare")
     assert "passes every gate" in page.inner_text("#gates")
     assert page.locator("#compare-golden tbody tr").count() == 6
+    page.screenshot(path=str(screenshots / "compare.png"), full_page=True)
     assert errors == []  # nothing blocked by the CSP, no script errors
     context.close()

@@ -131,7 +131,8 @@ def _correct_edit_approve(page: Any) -> None:
     page.select_option("#new-category", "payout_failure")
     page.fill("#reason", "The bank returned the payout; it is not a delay.")
     page.click("text=Save correction")
-    page.wait_for_url(re.compile(r".*done=correct$"))
+    page.wait_for_url(re.compile(r".*done=recategorised$"))
+    assert "stays in this team's queue" in page.inner_text(".flash-ok")  # same team: no move
     assert page.inner_text("#current-category") == "payout failure"
     text = f"Hello Miriam,\n\nthe payout was returned by your bank. Card {PAN} is not needed."
     page.fill("#reply-body", text)

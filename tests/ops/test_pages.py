@@ -66,6 +66,8 @@ def test_forms_need_csrf_and_a_reason_to_force(ops: Ops) -> None:
     url = f"/ops/models/{candidate}/promote"
     refused = ops.client.post(url, data={"csrf_token": csrf}, follow_redirects=False)
     assert "error=" in refused.headers["location"] and "refused" in refused.headers["location"]
+    listed = ops.client.get(refused.headers["location"]).text.split('id="gate-refusal"')[1]
+    assert listed.count("<li>gate failed: ") >= 1 and "<li>refused: " in listed
     blank = ops.client.post(url, data={"csrf_token": csrf, "force": "true"}, follow_redirects=False)
     assert "needs%20a%20reason" in blank.headers["location"]
     forced = ops.client.post(
@@ -75,8 +77,23 @@ def test_forms_need_csrf_and_a_reason_to_force(ops: Ops) -> None:
     )
     assert "notice=" in forced.headers["location"]
     assert candidate in ops.client.get("/ops/models").text.split('id="active-version">')[1][:40]
-    rolled = ops.client.post("/ops/rollback", data={"csrf_token": csrf}, follow_redirects=False)
+    page = ops.client.get("/ops/models").text
+    assert f"Roll back to {ops.first_version}" in page and 'id="rollback-reason" required' in page
+    unexplained = ops.client.post(
+        "/ops/rollback", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert "error=say%20why" in unexplained.headers["location"]
+    rolled = ops.client.post(
+        "/ops/rollback",
+        data={"csrf_token": csrf, "reason": "candidate misroutes refunds"},
+        follow_redirects=False,
+    )
     assert ops.first_version in rolled.headers["location"]
+    [event] = ops.session.exec(
+        select(AuditEvent).where(AuditEvent.action == "model.rollback")
+    ).all()
+    assert event.detail == "candidate misroutes refunds"
+    assert 'id="rollback" disabled' in ops.client.get("/ops/models").text
     actions = set(ops.session.exec(select(AuditEvent.action)).all())
     assert {"model.train_requested", "model.activate", "model.rollback"} <= actions
     assert ops.session.exec(select(Job).where(Job.kind == training.KIND)).all()

@@ -47,6 +47,12 @@ def query_events(
     return list(session.exec(query.limit(limit) if limit else query))
 
 
+def actions(session: Session) -> list[str]:
+    """The actions that occur in the log, for the page's filter."""
+    query = select(AuditEvent.action).distinct().order_by(col(AuditEvent.action))
+    return [str(a) for a in session.exec(query)]
+
+
 def csv_cell(value: object) -> str:
     if value is None:
         return ""

@@ -7,6 +7,8 @@ shows whether the candidate learned what analysts have been correcting lately.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from sqlmodel import Session
@@ -25,21 +27,42 @@ def holdout_examples(session: Session, limit: int = HOLDOUT_LIMIT) -> list[Examp
     return data.corrections(session, holdout=True)[-limit:]
 
 
+def inputs_key(golden: list[Example], holdout: list[Example], gates: dict[str, Any]) -> str:
+    """A fingerprint of what a comparison is measured on: the golden set, the held-out
+    corrections and the gates. A version's stored figures are reused while it is unchanged."""
+    digest = hashlib.sha256(json.dumps(gates, sort_keys=True).encode())
+    for name, examples in (("golden", golden), ("holdout", holdout)):
+        digest.update(f"\x1e{name}".encode())
+        for example in examples:
+            digest.update(f"{example.label}\x1f{example.text}\x1d".encode())
+    return digest.hexdigest()
+
+
 def _side(
     session: Session, version_id: str, golden: list[Example], holdout: list[Example]
 ) -> dict[str, Any]:
+    """A version's figures: the stored ones when they were measured on these same inputs
+    (scoring the golden set takes about a second), else measured now and stored."""
     row = registry.get_version(session, version_id)
-    model = registry.load_version(row)
     gates = evaluate.load_gates(get_settings().evals_dir / "gates.yaml")
+    key = inputs_key(golden, holdout, gates)
+    stored = row.metrics
+    if stored.get("compare_key") == key and stored.get("golden") is not None:
+        figures = {k: stored.get(k) for k in ("golden", "holdout", "gate_failures")}
+        return {"version": row.id, "status": row.status, **figures, "cached": True}
+    model = registry.load_version(row)
     golden_summary = evaluate.summary(model, golden)
     assert golden_summary is not None
-    return {
+    side = {
         "version": row.id,
         "status": row.status,
         "golden": golden_summary,
         "holdout": evaluate.summary(model, holdout),
         "gate_failures": evaluate.check_gates(golden_summary, gates),
+        "cached": False,
     }
+    _remember(session, side, key)
+    return side
 
 
 def _deltas(candidate: dict[str, Any] | None, baseline: dict[str, Any] | None) -> dict[str, float]:
@@ -56,7 +79,6 @@ def compare(session: Session, candidate_id: str, baseline_id: str | None = None)
     golden, holdout = evaluate.golden_examples(get_settings().evals_dir), holdout_examples(session)
     candidate = _side(session, candidate_id, golden, holdout)
     baseline = _side(session, baseline_id, golden, holdout) if baseline_id else None
-    _remember(session, candidate)
     return {
         "candidate": candidate,
         "baseline": baseline,
@@ -70,8 +92,9 @@ def compare(session: Session, candidate_id: str, baseline_id: str | None = None)
     }
 
 
-def _remember(session: Session, side: dict[str, Any]) -> None:
-    """Keep the latest figures on the version so the versions page need not recompute them."""
+def _remember(session: Session, side: dict[str, Any], key: str) -> None:
+    """Keep the latest figures on the version, with the fingerprint of what they measured, so
+    neither the versions page nor the next comparison need recompute them."""
     row = registry.get_version(session, side["version"])
     row.metrics = {
         **row.metrics,
@@ -79,6 +102,7 @@ def _remember(session: Session, side: dict[str, Any]) -> None:
         "holdout": side["holdout"],
         "gate_failures": side["gate_failures"],
         "compared_at": utcnow().isoformat(),
+        "compare_key": key,
     }
     session.add(row)
     session.flush()

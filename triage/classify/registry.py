@@ -138,7 +138,13 @@ def activate(
     return target
 
 
-def rollback(session: Session, actor: str) -> ModelVersion:
+def rollback_target(session: Session) -> str | None:
+    """The version a rollback would re-activate, if there is one."""
+    current = active_version(session)
+    return current.previous_active_id if current is not None else None
+
+
+def rollback(session: Session, actor: str, reason: str | None = None) -> ModelVersion:
     """Re-activate the version that was active before the current one."""
     current = active_version(session)
     if current is None or current.previous_active_id is None:
@@ -146,7 +152,12 @@ def rollback(session: Session, actor: str) -> ModelVersion:
     target = get_version(session, current.previous_active_id)
     _switch(session, target, remember_previous=False)
     audit.record(
-        session, actor, "model.rollback", before={"active": current.id}, after={"active": target.id}
+        session,
+        actor,
+        "model.rollback",
+        before={"active": current.id},
+        after={"active": target.id},
+        detail=reason,
     )
     return target
 

@@ -19,7 +19,7 @@ from triage.incidents.models import Incident, IncidentStatus, IncidentTicket
 from triage.jobs import queue
 from triage.jobs.models import TaskKind
 from triage.redaction import engine as redaction
-from triage.review import replies
+from triage.review import approval
 from triage.routing import templates
 from triage.tickets.models import Ticket
 
@@ -120,7 +120,7 @@ def send_to(session: Session, incident: Incident, ticket: Ticket) -> int | None:
         return None
     template_id, body = render_for(incident, ticket, get_settings())
     reason = f"incident {incident.id}: answer approved by {incident.answer_approved_by}"
-    return replies.approve_text(
+    return approval.approve_text(
         session, incident.answer_approved_by, ticket, body, template_id, reason
     )
 

@@ -64,19 +64,12 @@ def incident_note(incident: Incident) -> str:
 def _write_note(ticket: Ticket, incident: Incident, settings: Settings) -> dict[str, Any]:
     assert incident.id is not None
     note = incident_note(incident)
-    if ticket.source == "zendesk":
-        # The tag is the marker too: present means this note already landed.
-        update = zendesk.TicketUpdate(
-            marker_tag=incident_tag(incident.id), comment=note, public=False
-        )
-        return zendesk.write(settings, ticket.external_id, update)
-    if ticket.source == "servicenow":
-        field = settings.incident_servicenow_field
-        fields = {field: incident_tag(incident.id)} if field else {}
-        record = servicenow.RecordUpdate(incident_marker(incident.id), "work_notes", note, fields)
-        table = ticket.external_table or writeback.DEFAULT_SERVICENOW_TABLE
-        return servicenow.write(settings, table, ticket.external_id, record)
-    raise PermanentError(f"unknown ticket source {ticket.source!r}")
+    # In Zendesk the tag is the marker too: present means this note already landed.
+    update = zendesk.TicketUpdate(marker_tag=incident_tag(incident.id), comment=note, public=False)
+    field = settings.incident_servicenow_field
+    fields = {field: incident_tag(incident.id)} if field else {}
+    record = servicenow.RecordUpdate(incident_marker(incident.id), "work_notes", note, fields)
+    return writeback.write_to(settings, ticket, update, record)
 
 
 @handler(TaskKind.INCIDENTS_NOTE)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from triage.jobs.models import Job, TaskKind
 
 Handler = Callable[[Session, Job], dict[str, Any]]
+DeadHook = Callable[[Session, Job], None]
 
 _REGISTRY: dict[str, Handler] = {}
 # Work a worker does on a clock rather than from the queue, by the kind whose jobs it queues.
@@ -19,6 +20,7 @@ _PERIODIC: dict[str, Periodic] = {}
 PERIODIC_KINDS = (TaskKind.INCIDENTS_DETECT,)
 # Kinds whose handler only reads the database: their completions can be recorded in batches.
 _READS_ONLY: set[str] = set()
+_ON_DEAD: dict[str, DeadHook] = {}
 
 
 class RetryableError(Exception):
@@ -50,6 +52,22 @@ def handler(kind: str, *, reads_only: bool = False) -> Callable[[Handler], Handl
         return fn
 
     return register
+
+
+def on_dead(kind: str) -> Callable[[DeadHook], DeadHook]:
+    """Register what a domain does when a job of `kind` goes dead (no retry left): it runs in
+    the transaction that buries the job, so the two are stored together."""
+
+    def register(fn: DeadHook) -> DeadHook:
+        _ON_DEAD[kind] = fn
+        return fn
+
+    return register
+
+
+def dead_hook(kind: str) -> DeadHook | None:
+    get(kind)  # the hook sits beside the handler, in the domain's tasks.py
+    return _ON_DEAD.get(kind)
 
 
 def load() -> dict[str, Handler]:

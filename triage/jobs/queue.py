@@ -20,6 +20,7 @@ from triage.config import get_settings
 from triage.db.engine import utcnow
 from triage.db.statements import insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
+from triage.jobs import handlers
 from triage.jobs.models import Job, JobStatus
 
 STATUSES = tuple(JobStatus)
@@ -245,6 +246,7 @@ def fail(
         job.status = JobStatus.DEAD
         job.finished_at = now
         metrics.JOBS_DEAD.labels(kind=job.kind).inc()
+        _on_dead(session, job)
     else:
         job.status = JobStatus.QUEUED
         job.run_at = now + timedelta(seconds=backoff_seconds(job.attempts - 1, retry_after))
@@ -252,6 +254,14 @@ def fail(
     session.add(job)
     session.flush()
     return job.status
+
+
+def _on_dead(session: Session, job: Job) -> None:
+    hook = handlers.dead_hook(job.kind)
+    if hook is not None:
+        session.add(job)
+        session.flush()
+        hook(session, job)
 
 
 def release(session: Session, job_id: int, worker_id: str) -> bool:

@@ -108,9 +108,14 @@ def _svg(frame: Frame, title: str, parts: list[str]) -> Markup:
 
 
 def stacked_bars(
-    title: str, labels: Sequence[str], series: Mapping[str, Sequence[float]], frame: Frame = Frame()
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    frame: Frame = Frame(),
+    events: Sequence[tuple[int, str]] = (),
 ) -> Markup:
-    """One bar per label (a day), stacked by series (a category); hover shows the counts."""
+    """One bar per label (a day), stacked by series (a category); hover shows the counts.
+    `events` mark (label index, text) moments, such as a model promotion, with a line."""
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     top_value = nice_max(max(totals, default=0.0))
     parts = _axes(frame, labels, top_value, percent=False)
@@ -128,7 +133,26 @@ def stacked_bars(
                 f"<title>{escape(label)} · {escape(name)}: {value:g}</title></rect>"
             )
             base += value
+    parts.extend(_event_marks(frame, slot, events))
     return _svg(frame, title, parts)
+
+
+def _event_marks(frame: Frame, slot: float, events: Sequence[tuple[int, str]]) -> list[str]:
+    """A dashed vertical line and a short label per event, hover for the whole text."""
+    marks = []
+    for index, text in events:
+        x = frame.left + slot * (index + 0.5)
+        short = text.split(" ", 1)[0]
+        # Near the right edge the label goes to the left of its line, inside the chart.
+        end = x > frame.width - frame.right - 70
+        label_x, anchor = (x - 3, "end") if end else (x + 3, "start")
+        marks.append(
+            f'<g class="event"><line x1="{x:.1f}" x2="{x:.1f}" y1="{frame.top}" '
+            f'y2="{frame.height - frame.bottom}" stroke="{INK}" stroke-dasharray="3 3"/>'
+            f'<text x="{label_x:.1f}" y="{frame.top + 10}" font-size="10" fill="{INK}" '
+            f'text-anchor="{anchor}">{escape(short)}</text><title>{escape(text)}</title></g>'
+        )
+    return marks
 
 
 def lines(
@@ -139,8 +163,10 @@ def lines(
     percent: bool = False,
     reference: float | None = None,
     frame: Frame = Frame(),
+    events: Sequence[tuple[int, str]] = (),
 ) -> Markup:
-    """One line per series; gaps where a value is None; an optional dashed reference line."""
+    """One line per series; gaps where a value is None; an optional dashed reference line;
+    `events` as in stacked_bars."""
     values = [v for vs in series.values() for v in vs if v is not None]
     top_value = 1.0 if percent else nice_max(max([*values, reference or 0.0], default=0.0))
     parts = _axes(frame, labels, top_value, percent)
@@ -153,6 +179,7 @@ def lines(
     slot = frame.plot_width / max(len(labels), 1)
     for index, (name, points) in enumerate(series.items()):
         parts.extend(_polyline(frame, labels, points, top_value, slot, index, name, percent))
+    parts.extend(_event_marks(frame, slot, events))
     return _svg(frame, title, parts)
 
 
@@ -188,9 +215,15 @@ def _polyline(
 
 
 def hbars(
-    title: str, items: Sequence[tuple[str, float]], *, percent: bool = False, width: int = 640
+    title: str,
+    items: Sequence[tuple[str, float]],
+    *,
+    percent: bool = False,
+    width: int = 640,
+    notes: Sequence[str] | None = None,
 ) -> Markup:
-    """Horizontal bars, one per (label, value), for rates and shares by category."""
+    """Horizontal bars, one per (label, value), for rates and shares by category; `notes` (one
+    per bar) follow the value, e.g. the counts a rate is made of."""
     row, label_width = 22, 190
     frame = Frame(width=width, height=max(row * len(items) + 8, 30))
     top_value = 1.0 if percent else nice_max(max((v for _, v in items), default=0.0))
@@ -205,9 +238,13 @@ def hbars(
             f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="14" '
             f'fill="{colour(i)}"/>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + 14}" font-size="11" '
-            f'fill="{MUTED}">{escape(_fmt(value, percent))}</text>'
+            f'fill="{MUTED}">{escape(_fmt(value, percent) + _note(notes, i))}</text>'
         )
     return _svg(frame, title, parts)
+
+
+def _note(notes: Sequence[str] | None, index: int) -> str:
+    return f" · {notes[index]}" if notes and index < len(notes) and notes[index] else ""
 
 
 def legend(names: Sequence[str], columns: int = 3) -> Markup:

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from triage.audit.models import AuditEvent
 from triage.config import Settings
 from triage.db.engine import utcnow
 from triage.incidents import queries as incidents
 from triage.ops import usage
 from triage.ops.timeseries import day_of, days, ratio, series
-from triage.tickets.models import Correction, Ticket, TicketStatus
+from triage.tickets.models import Correction, Reply, ReplyStatus, Ticket, TicketStatus
 
 AUTO_ROUTES = ("auto", "auto_llm")
 AGE_BUCKETS = (("under 1 h", 1), ("1–4 h", 4), ("4–24 h", 24), ("1–3 d", 72), ("over 3 d", None))
@@ -72,7 +73,59 @@ def backlog(session: Session, now: datetime) -> dict[str, Any]:
         "oldest_hours": round(max((h for _, h in ages), default=0.0), 1),
         "by_team": dict(sorted(by_team.items())),
         "age_buckets": buckets,
+        "replies": reply_backlog(session, now),
     }
+
+
+MODEL_EVENTS = {"model.activate": "promoted", "model.rollback": "rolled back to"}
+
+
+def model_events(session: Session, since: datetime) -> list[dict[str, Any]]:
+    """Promotions and rollbacks in the window, oldest first, to mark on the time charts."""
+    query = (
+        select(AuditEvent)
+        .where(col(AuditEvent.action).in_(list(MODEL_EVENTS)), col(AuditEvent.at) >= since)
+        .order_by(col(AuditEvent.id))
+    )
+    return [
+        {
+            "day": event.at.date().isoformat(),
+            "what": MODEL_EVENTS[event.action],
+            "version": (event.after or {}).get("active"),
+            "actor": event.actor,
+        }
+        for event in session.exec(query)
+    ]
+
+
+def reply_backlog(session: Session, now: datetime) -> dict[str, Any]:
+    """Replies waiting for an analyst: drafts to approve on settled tickets, and sends that
+    failed and wait for a retry."""
+    settled = (TicketStatus.AUTO_ROUTED, TicketStatus.REVIEWED)
+    waiting = (col(Reply.status) == ReplyStatus.DRAFT) & col(Ticket.status).in_(settled)
+    rows = session.exec(
+        select(Ticket.team, Ticket.created_at, Reply.status)
+        .join(Reply, col(Reply.ticket_id) == col(Ticket.id))
+        .where(waiting | (col(Reply.status) == ReplyStatus.SEND_FAILED))
+    ).all()
+    by_team: dict[str, dict[str, Any]] = {}
+    for team, created, status in rows:
+        entry = by_team.setdefault(team or "unassigned", _reply_entry())
+        entry["drafts" if status == ReplyStatus.DRAFT else "send_failed"] += 1
+        hours = (now - created).total_seconds() / 3600
+        entry["oldest_hours"] = round(max(entry["oldest_hours"], hours), 1)
+    drafts = sum(e["drafts"] for e in by_team.values())
+    failed = sum(e["send_failed"] for e in by_team.values())
+    return {
+        "total": drafts + failed,
+        "drafts": drafts,
+        "send_failed": failed,
+        "by_team": dict(sorted(by_team.items())),
+    }
+
+
+def _reply_entry() -> dict[str, Any]:
+    return {"drafts": 0, "send_failed": 0, "oldest_hours": 0.0}
 
 
 def _bucket(hours: float) -> str:
@@ -153,6 +206,7 @@ def build(session: Session, settings: Settings, window_days: int = 14) -> dict[s
         "tickets_per_day": {"counts": tickets["counts"], "total": tickets["total"]},
         "auto_route": tickets["auto_route"],
         "backlog": backlog(session, now),
+        "model_events": model_events(session, since),
         "corrections": corrections(session, since),
         "model_versions": by_model_version(session, since),
         "llm": usage.llm_usage(session, settings, since, labels),

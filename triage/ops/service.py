@@ -83,8 +83,12 @@ def promote(
     return outcome
 
 
-def rollback(session: Session, actor: str) -> ModelVersion:
-    return registry.rollback(session, actor)
+def rollback(session: Session, actor: str, reason: str | None = None) -> ModelVersion:
+    return registry.rollback(session, actor, reason)
+
+
+def rollback_target(session: Session) -> str | None:
+    return registry.rollback_target(session)
 
 
 def shadow_summary(session: Session) -> dict[str, Any] | None:

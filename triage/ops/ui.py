@@ -17,12 +17,14 @@ from triage.jobs import queue
 from triage.jobs.models import JobStatus
 from triage.ops import dashboard, drift, service, views
 from triage.ops.router import job_view
+from triage.redaction import engine as redaction
 from triage.web import deps
 from triage.web.pages import PageRequest
 
 router = APIRouter(include_in_schema=False)
 
 CSS = Path(__file__).resolve().parent / "static" / "ops.css"
+GATE_SEPARATOR = "\n"
 _lead_page = deps.lead_page("These pages are for leads.")
 LeadPage = Annotated[PageRequest, Depends(_lead_page)]
 LeadForm = Annotated[PageRequest, Depends(deps.csrf_form(_lead_page))]
@@ -59,8 +61,10 @@ def models_page(view: LeadPage, notice: str = "", error: str = "") -> Response:
         shadow=service.shadow_summary(view.session),
         training=job,
         training_running=bool(job and job["status"] in (JobStatus.QUEUED, JobStatus.RUNNING)),
+        rollback_target=service.rollback_target(view.session),
         notice=notice[:300] or None,
-        error=error[:500] or None,
+        # A refused promotion lists each failed gate on its own line.
+        errors=[line for line in error[:2000].split(GATE_SEPARATOR) if line.strip()],
     )
 
 
@@ -105,16 +109,19 @@ def promote_action(
         outcome = service.promote(view.session, version_id, actor, force=force, reason=reason)
         if not outcome.activated:
             view.session.commit()  # keep the golden figures measured for the refusal
-            raise TriageError(" · ".join(outcome.messages), 409)
+            raise TriageError(GATE_SEPARATOR.join(outcome.messages), 409)
         return f"{version_id} is now the active model."
 
     return _act(view, act)
 
 
 @router.post("/ops/rollback")
-def rollback_action(view: LeadForm) -> Response:
+def rollback_action(view: LeadForm, reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
     def act(actor: str) -> str:
-        return f"Rolled back: {service.rollback(view.session, actor).id} is active again."
+        why = redaction.redact(reason).text.strip()
+        if not why:
+            raise TriageError("say why you roll back (it goes in the audit log)", 422)
+        return f"Rolled back: {service.rollback(view.session, actor, why).id} is active again."
 
     return _act(view, act)
 

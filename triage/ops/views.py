@@ -16,6 +16,16 @@ def _short(days: list[str]) -> list[str]:
     return [day[5:] for day in days]
 
 
+def model_marks(data: dict[str, Any]) -> list[tuple[int, str]]:
+    """(day index, text) of each promotion and rollback in the window."""
+    index = {day: n for n, day in enumerate(data["days"])}
+    return [
+        (index[e["day"]], f"{e['what']} {e['version']} by {e['actor']}")
+        for e in data.get("model_events", [])
+        if e["day"] in index
+    ]
+
+
 def dashboard_charts(data: dict[str, Any], drift: dict[str, Any]) -> dict[str, Markup]:
     """Every chart on the dashboard, from the same figures the JSON endpoints return."""
     days = _short(data["days"])
@@ -27,13 +37,16 @@ def _quality_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
     corrections = data["corrections"]["by_category"]
     backlog = data["backlog"]["age_buckets"]
     return {
-        "tickets": charts.stacked_bars("Tickets per category per day", days, counts, WIDE),
+        "tickets": charts.stacked_bars(
+            "Tickets per category per day", days, counts, WIDE, events=model_marks(data)
+        ),
         "tickets_legend": charts.legend(list(counts), columns=6),
         "auto_rate": charts.lines(
             "Auto-route rate per day",
             days,
             {"auto-routed": data["auto_route"]["rate"]},
             percent=True,
+            events=model_marks(data),
         ),
         "backlog": charts.hbars(
             "Review backlog by age", [(k, float(v)) for k, v in backlog.items()]
@@ -42,6 +55,7 @@ def _quality_charts(data: dict[str, Any], days: list[str]) -> dict[str, Markup]:
             "Correction rate per category",
             [(k.replace("_", " "), v["rate"] or 0.0) for k, v in corrections.items()],
             percent=True,
+            notes=[f"{v['corrected']} of {v['reviewed']}" for v in corrections.values()],
         ),
     }
 
@@ -86,6 +100,7 @@ def _drift_charts(drift: dict[str, Any]) -> dict[str, Markup]:
         "drift_mix": charts.lines(
             "Weekly category-mix distance from the training data", weeks, distance, percent=True
         ),
+        "drift_mix_legend": charts.legend(["distance from the training mix"]),
     }
 
 

@@ -1,11 +1,15 @@
-"""The suggested public reply: re-rendered when the category changes, edited, approved, sent.
+"""The suggested public reply: drafted in the ticket's language with its slots filled, switched
+to another template, edited. The one writer of draft replies; approval and sending are in
+review.approval.
 
-Only an analyst's approval queues a reply for sending (promise 5), and the send job's dedupe key
-is the reply id, so a double click or a retried request never sends twice (promise 3).
+A required slot nobody could fill stays in the text as a visible `[[slot]]` marker: approval is
+refused until the analyst fills it in or removes it (review.approval).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import update
@@ -16,17 +20,57 @@ from triage.auth.models import User
 from triage.db.engine import utcnow
 from triage.db.statements import insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
-from triage.jobs import queue
-from triage.jobs.models import Job, TaskKind
 from triage.redaction import engine as redaction
-from triage.routing import templates
-from triage.tickets.models import Reply, ReplyStatus, Ticket, TicketStatus
+from triage.review import language
+from triage.review import slots as slot_values
+from triage.routing import template_fit, templates
+from triage.tickets.models import Reply, ReplyStatus, Ticket
 
 MAX_BODY = 10_000
 AUDIT_BODY_CHARS = 2_000
+MARKER = re.compile(r"\[\[([a-z][a-z0-9_]{0,39})\]\]")
 
 
-def _reply(session: Session, ticket_id: int, lock: bool = False) -> Reply | None:
+@dataclass(frozen=True)
+class Composed:
+    template_id: str
+    body: str
+    language: str
+    detected_language: str | None
+
+
+def unfilled(body: str) -> list[str]:
+    """The slot markers still in a reply, in order, each once."""
+    return list(dict.fromkeys(MARKER.findall(body)))
+
+
+def ticket_text(ticket: Ticket) -> str:
+    return f"{ticket.subject}\n{ticket.body}"
+
+
+def compose(
+    ticket: Ticket,
+    template_id: str,
+    llm_slots: dict[str, str] | None = None,
+    wanted_language: str | None = None,
+) -> Composed:
+    """The template rendered for this ticket: in its language when translated, with the slots
+    the ticket's (redacted) text states and the LLM's values, which win when both exist."""
+    text = ticket_text(ticket)
+    detected = language.detect(text)
+    tset = templates.default_set()
+    chosen = templates.language_of(tset.get(template_id), wanted_language or detected)
+    values = slot_values.extract(text) | (llm_slots or {})
+    number = ticket.external_number or ticket.external_id
+    body = tset.render(template_id, values, ticket_number=number, language=chosen)
+    return Composed(template_id, body, chosen, detected)
+
+
+def ranked_templates(ticket: Ticket) -> list[tuple[templates.Template, float]]:
+    return template_fit.rank(templates.default_set(), ticket.category, ticket_text(ticket))
+
+
+def find(session: Session, ticket_id: int, lock: bool = False) -> Reply | None:
     query = select(Reply).where(Reply.ticket_id == ticket_id)
     return session.exec(query.with_for_update() if lock else query).first()
 
@@ -34,6 +78,15 @@ def _reply(session: Session, ticket_id: int, lock: bool = False) -> Reply | None
 def _editable(table: Any) -> Any:
     """A draft nobody edited: the only kind an automatic decision may rewrite."""
     return (table.c.status == ReplyStatus.DRAFT) & table.c.edited_by.is_(None)
+
+
+def _composed_values(composed: Composed) -> dict[str, Any]:
+    return {
+        "template_id": composed.template_id,
+        "body": composed.body,
+        "language": composed.language,
+        "detected_language": composed.detected_language,
+    }
 
 
 def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, str]) -> None:
@@ -44,22 +97,16 @@ def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, s
     """
     assert ticket.id is not None
     now = utcnow()
-    body = _render(ticket, template_id, slots)
-    values = {
-        "ticket_id": ticket.id,
-        "template_id": template_id,
-        "body": body,
-        "status": ReplyStatus.DRAFT,
-        "created_at": now,
-        "updated_at": now,
-    }
-    if insert_ignore_id(session, Reply, values, ["ticket_id"]) is not None:
+    values = _composed_values(compose(ticket, template_id, slots))
+    row = values | {"ticket_id": ticket.id, "status": ReplyStatus.DRAFT}
+    row |= {"created_at": now, "updated_at": now}
+    if insert_ignore_id(session, Reply, row, ["ticket_id"]) is not None:
         return
     table = Reply.__table__  # type: ignore[attr-defined]
     refresh = (
         update(table)
         .where(table.c.ticket_id == ticket.id, _editable(table))
-        .values(template_id=template_id, body=body, updated_at=now)
+        .values(**values, updated_at=now)
     )
     session.connection().execute(refresh)
 
@@ -68,10 +115,9 @@ def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]
     """`draft` for tickets created in this transaction (none has a reply yet): one statement."""
     now = utcnow()
     rows = [
-        {
+        _composed_values(compose(ticket, template_id, slots))
+        | {
             "ticket_id": ticket.id,
-            "template_id": template_id,
-            "body": _render(ticket, template_id, slots),
             "status": ReplyStatus.DRAFT,
             "created_at": now,
             "updated_at": now,
@@ -81,43 +127,95 @@ def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]
     insert_ignore_many(session, Reply, rows, ["ticket_id"], ("id",))
 
 
-def _render(ticket: Ticket, template_id: str, slots: dict[str, str]) -> str:
-    return templates.render(
-        template_id, slots, ticket_number=ticket.external_number or ticket.external_id
-    )
+def _apply(reply: Reply, composed: Composed | None) -> None:
+    reply.template_id = composed.template_id if composed else None
+    reply.body = composed.body if composed else ""
+    reply.language = composed.language if composed else None
+    reply.detected_language = composed.detected_language if composed else None
+    reply.updated_at = utcnow()
 
 
 def rerender_for_category(session: Session, ticket: Ticket) -> None:
-    """A draft nobody edited follows the new category's first template (or empties out)."""
+    """A draft nobody edited follows the new category's best-fitting template (or empties)."""
     assert ticket.id is not None
-    reply = _reply(session, ticket.id, lock=True)
+    reply = find(session, ticket.id, lock=True)
     if reply is not None and (reply.status != ReplyStatus.DRAFT or reply.edited_by is not None):
         return
-    options = templates.for_category(ticket.category)
-    number = ticket.external_number or ticket.external_id
-    body = templates.render(options[0].id, {}, ticket_number=number) if options else ""
-    template_id = options[0].id if options else None
+    ranked = ranked_templates(ticket)
+    composed = compose(ticket, ranked[0][0].id) if ranked else None
     if reply is None:
-        if not body:
+        if composed is None:
             return
         reply = Reply(ticket_id=ticket.id)
-    reply.template_id, reply.body, reply.updated_at = template_id, body, utcnow()
+    _apply(reply, composed)
     session.add(reply)
     session.flush()
+
+
+def _draft_or_409(session: Session, ticket_id: int) -> Reply:
+    reply = find(session, ticket_id, lock=True) or Reply(ticket_id=ticket_id)
+    if reply.status != ReplyStatus.DRAFT:
+        raise TriageError(f"the reply is already {reply.status} and can no longer change", 409)
+    return reply
+
+
+def switch(
+    session: Session, user: User, ticket: Ticket, template_id: str, wanted_language: str
+) -> Reply:
+    """The analyst picks another of the category's templates or languages; their text so far
+    is replaced (the audit row keeps it)."""
+    assert ticket.id is not None
+    options = {t.id: t for t, _ in ranked_templates(ticket)}
+    template = options.get(template_id)
+    if template is None:
+        raise TriageError("that template is not one of this category's templates", 422)
+    if wanted_language not in template.languages:
+        raise TriageError(f"template {template_id} has no {language.name(wanted_language)}", 422)
+    reply = _draft_or_409(session, ticket.id)
+    before = {"template_id": reply.template_id, "language": reply.language}
+    before["body"] = reply.body[:AUDIT_BODY_CHARS]
+    _apply(reply, compose(ticket, template_id, wanted_language=wanted_language))
+    reply.edited_by = user.email  # the analyst's choice: later decisions leave it alone
+    session.add(reply)
+    session.flush()
+    after = {"template_id": template_id, "language": reply.language, "reply_id": reply.id}
+    audit.record(session, user.email, "reply.template", ticket.id, before, after)
+    return reply
+
+
+def clean_body(body: str) -> str:
+    """Redacted like any stored text; browsers submit a textarea's lines ending in CRLF."""
+    clean = redaction.redact(body[:MAX_BODY].replace("\r\n", "\n")).text.strip()
+    if not clean:
+        raise TriageError("the reply is empty", 422)
+    return clean
+
+
+def while_draft(session: Session, reply: Reply, **values: Any) -> bool:
+    """Change a reply only if it is still a draft when the row is written: on SQLite the row
+    lock above is a no-op, and a concurrent approval must never have its text changed."""
+    table = Reply.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(table)
+        .where(table.c.id == reply.id, table.c.status == ReplyStatus.DRAFT)
+        .values(**values)
+    )
+    changed = session.connection().execute(stmt).rowcount == 1
+    session.refresh(reply)
+    return changed
 
 
 def edit(session: Session, user: User, ticket: Ticket, body: str) -> Reply:
     assert ticket.id is not None
-    clean = redaction.redact(body[:MAX_BODY]).text.strip()
-    if not clean:
-        raise TriageError("the reply is empty", 422)
-    reply = _reply(session, ticket.id, lock=True) or Reply(ticket_id=ticket.id)
-    if reply.status != ReplyStatus.DRAFT:
-        raise TriageError(f"the reply is already {reply.status} and can no longer change", 409)
+    clean = clean_body(body)
+    reply = _draft_or_409(session, ticket.id)
     before = {"body": reply.body[:AUDIT_BODY_CHARS], "template_id": reply.template_id}
-    reply.body, reply.edited_by, reply.updated_at = clean, user.email, utcnow()
-    session.add(reply)
-    session.flush()
+    if reply.id is None:
+        reply.body, reply.edited_by = clean, user.email
+        session.add(reply)
+        session.flush()
+    elif not while_draft(session, reply, body=clean, edited_by=user.email, updated_at=utcnow()):
+        raise TriageError(f"the reply is already {reply.status} and can no longer change", 409)
     audit.record(
         session,
         user.email,
@@ -127,73 +225,3 @@ def edit(session: Session, user: User, ticket: Ticket, body: str) -> Reply:
         after={"body": clean[:AUDIT_BODY_CHARS], "reply_id": reply.id},
     )
     return reply
-
-
-def _send_job(session: Session, ticket: Ticket, reply: Reply) -> Job:
-    return queue.enqueue(
-        session,
-        TaskKind.REVIEW_SEND_REPLY,
-        ticket_id=ticket.id,
-        payload={"ticket_id": ticket.id, "reply_id": reply.id},
-        dedupe_key=f"{TaskKind.REVIEW_SEND_REPLY}:{reply.id}",
-    )
-
-
-def approve(session: Session, user: User, ticket: Ticket) -> tuple[Reply, Job, bool]:
-    """Approve and queue sending; (reply, job, already_approved)."""
-    assert ticket.id is not None
-    if ticket.status == TicketStatus.IN_REVIEW:
-        raise TriageError("confirm or correct the category before approving the reply", 409)
-    reply = _reply(session, ticket.id, lock=True)
-    if reply is None or not reply.body.strip():
-        raise TriageError("there is no reply to approve; write one first", 409)
-    if reply.status != ReplyStatus.DRAFT:
-        return reply, _send_job(session, ticket, reply), True
-    reply.status, reply.approved_by, reply.approved_at = ReplyStatus.APPROVED, user.email, utcnow()
-    reply.updated_at = reply.approved_at
-    session.add(reply)
-    session.flush()
-    job = _send_job(session, ticket, reply)
-    audit.record(
-        session,
-        user.email,
-        "reply.approve",
-        ticket_id=ticket.id,
-        before={"status": "draft"},
-        after={"status": "approved", "reply_id": reply.id, "job_id": job.id},
-    )
-    return reply, job, False
-
-
-def approve_text(
-    session: Session, actor: str, ticket: Ticket, body: str, template_id: str, reason: str
-) -> int | None:
-    """An analyst's text approved for a ticket without opening it (one answer to every ticket
-    of an incident: the analyst approved it once, for all of them). Replaces a draft; a reply
-    already approved or sent stays as it is, so a ticket never gets a second public reply.
-    The send job's id, or None when the ticket's reply was already approved."""
-    assert ticket.id is not None
-    reply = _reply(session, ticket.id, lock=True) or Reply(ticket_id=ticket.id)
-    if reply.status != ReplyStatus.DRAFT:
-        return None
-    now = utcnow()
-    reply.body, reply.template_id, reply.edited_by = body, template_id, actor
-    reply.status, reply.approved_by, reply.approved_at, reply.updated_at = (
-        ReplyStatus.APPROVED,
-        actor,
-        now,
-        now,
-    )
-    session.add(reply)
-    session.flush()
-    job = _send_job(session, ticket, reply)
-    audit.record(
-        session,
-        actor,
-        "reply.approve",
-        ticket_id=ticket.id,
-        before={"status": "draft"},
-        after={"status": "approved", "reply_id": reply.id, "job_id": job.id},
-        detail=reason,
-    )
-    return job.id

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from triage.auth import dependencies as auth
 from triage.auth.models import User
-from triage.review import queries, schemas, service
+from triage.review import listing, queries, schemas, service
 from triage.web.deps import CurrentUser, Db, Writer
 
 router = APIRouter(prefix="/api", tags=["review"])
@@ -32,14 +32,19 @@ def get_queue(
     stage: Annotated[str | None, Query(pattern="^(category|reply)$")] = None,
     min_age_hours: Hours = None,
     max_age_hours: Hours = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=listing.MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=schemas.MAX_ID)] = 0,
+    q: Annotated[str | None, Query(max_length=listing.MAX_SEARCH)] = None,
+    sort: Annotated[str, Query(pattern=f"^({'|'.join(listing.SORTS)})$")] = "priority",
+    desc: bool = False,
 ) -> schemas.QueuePage:
-    """Tickets awaiting an analyst in the caller's teams, most urgent and oldest first."""
-    flt = queries.QueueFilter(
-        category, source, team, stage, min_age_hours, max_age_hours, limit, offset
+    """Tickets awaiting an analyst in the caller's teams, most urgent and oldest first by
+    default; `q` searches subject, text, ticket number and merchant (organisation or
+    requester id)."""
+    flt = listing.QueueFilter(
+        category, source, team, stage, min_age_hours, max_age_hours, limit, offset, q, sort, desc
     )
-    return queries.list_queue(session, user, flt)
+    return listing.list_queue(session, user, flt)
 
 
 @router.get("/tickets/{ticket_id}", response_model=schemas.TicketDetail)
@@ -82,15 +87,40 @@ def edit_reply(
 
 
 @router.post("/tickets/{ticket_id}/approve", response_model=schemas.ApproveResult)
-def approve(ticket_id: TicketId, user: Writer, session: Db) -> schemas.ApproveResult:
-    """Approve the reply and queue it for sending; approving twice sends once."""
-    reply, job, already = service.approve(session, user, ticket_id)
+def approve(
+    ticket_id: TicketId, user: Writer, session: Db, body: schemas.ApproveIn | None = None
+) -> schemas.ApproveResult:
+    """Approve the reply and queue it for sending; approving twice sends once. With `body`,
+    that text (redacted) is what is approved and sent. 409 while a [[slot]] marker is left."""
+    text = body.body if body else None
+    reply, job, already = service.approve(session, user, ticket_id, text)
     session.commit()
     view = queries.reply_view(reply)
     assert view is not None and job.id is not None
     return schemas.ApproveResult(
         ticket_id=ticket_id, reply=view, job_id=job.id, already_approved=already
     )
+
+
+@router.post("/tickets/{ticket_id}/retry-send", response_model=schemas.ApproveResult)
+def retry_send(ticket_id: TicketId, user: Writer, session: Db) -> schemas.ApproveResult:
+    """Send again a reply whose send failed (its reason is in the ticket's reply)."""
+    reply, job = service.retry_send(session, user, ticket_id)
+    session.commit()
+    view = queries.reply_view(reply)
+    assert view is not None and job.id is not None
+    return schemas.ApproveResult(
+        ticket_id=ticket_id, reply=view, job_id=job.id, already_approved=True
+    )
+
+
+@router.post("/tickets/{ticket_id}/template", response_model=schemas.TicketDetail)
+def switch_template(
+    ticket_id: TicketId, body: schemas.TemplateIn, user: Writer, session: Db
+) -> schemas.TicketDetail:
+    """Redraft the reply from another of the category's templates, in one of its languages."""
+    service.switch_template(session, user, ticket_id, body.template_id, body.language)
+    return _done(session, user, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/requeue", response_model=schemas.TicketDetail)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 # Ids are 32-bit integers in the database; larger ones are a 422, not a database error.
 MAX_ID = 2**31 - 1
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
-Stage = Literal["category", "reply", "done", "waiting"]
+Stage = Literal["category", "reply", "send_failed", "done", "waiting"]
 
 
 class QueueItem(BaseModel):
@@ -19,15 +19,24 @@ class QueueItem(BaseModel):
     external_id: str
     external_number: str | None
     subject: str
+    preview: str = Field(default="", description="the start of the (redacted) ticket text")
+    requester_id: str | None = None
+    organization_id: str | None = Field(default=None, description="the merchant's organisation")
     category: str | None
     confidence: float | None
     team: str | None
     priority: str | None
     status: str
-    stage: Stage = Field(description="category: needs a category decision; reply: a draft awaits")
+    stage: Stage = Field(
+        description="category: needs a category decision; reply: a draft awaits; "
+        "send_failed: the approved reply could not be sent"
+    )
     reply_status: str | None
     created_at: datetime
     age_seconds: int
+    sla_seconds_left: int = Field(
+        default=0, description="time left before the priority's SLA (negative: overdue)"
+    )
 
 
 class QueuePage(BaseModel):
@@ -73,6 +82,10 @@ class ReplyView(BaseModel):
     approved_by: str | None
     approved_at: datetime | None
     sent_at: datetime | None
+    language: str | None = None
+    detected_language: str | None = None
+    send_error: str | None = None
+    unfilled: list[str] = Field(default_factory=list, description="[[slot]] markers left")
 
 
 class CorrectionView(BaseModel):
@@ -89,6 +102,7 @@ class TicketDetail(BaseModel):
     id: int
     source: str
     external_id: str
+    external_table: str | None = None
     external_number: str | None
     subject: str
     body: str
@@ -108,6 +122,9 @@ class TicketDetail(BaseModel):
     decisions: list[DecisionView]
     reply: ReplyView | None
     corrections: list[CorrectionView]
+    templates: list[TemplateOption] = Field(
+        default_factory=list, description="the category's templates, best fit first"
+    )
 
 
 class CorrectIn(BaseModel):
@@ -117,6 +134,24 @@ class CorrectIn(BaseModel):
 
 class ReplyIn(BaseModel):
     body: str = Field(min_length=1, max_length=10_000, description="stored redacted")
+
+
+class ApproveIn(BaseModel):
+    body: str | None = Field(
+        default=None, min_length=1, max_length=10_000, description="the text to approve; redacted"
+    )
+
+
+class TemplateIn(BaseModel):
+    template_id: str = Field(min_length=1, max_length=120)
+    language: str = Field(default="en", pattern="^[a-z]{2}$")
+
+
+class TemplateOption(BaseModel):
+    id: str
+    title: str
+    languages: list[str]
+    score: float
 
 
 class RequeueIn(BaseModel):

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from triage.audit import log as audit
 from triage.auth.models import User
@@ -19,12 +19,14 @@ from triage.db.engine import utcnow
 from triage.errors import TriageError
 from triage.jobs.models import Job
 from triage.redaction import engine as redaction
-from triage.review import queries, replies, schemas
+from triage.review import approval, queries, replies, schemas
 from triage.routing import rules
 from triage.routing import service as routing
 from triage.tickets.models import Correction, Reply, Ticket, TicketStatus
 
 CONFIRMABLE = (TicketStatus.IN_REVIEW, TicketStatus.AUTO_ROUTED)
+UNDO_SECONDS = 600
+UNDO_REASON = "undo: corrected by mistake"
 
 
 @lru_cache(maxsize=4)
@@ -113,15 +115,67 @@ def correct(session: Session, user: User, ticket_id: int, category: str, reason:
     return ticket
 
 
+def undo_correction(session: Session, user: User, ticket_id: int) -> Ticket:
+    """Put back the category this analyst changed a moment ago. The ticket may now belong to
+    a team they are not in: what they may undo is their own latest correction, nothing else."""
+    ticket = (
+        session.get(Ticket, ticket_id, with_for_update=True)
+        if 1 <= ticket_id <= schemas.MAX_ID
+        else None
+    )
+    last = _latest_correction(session, ticket_id)
+    if ticket is None or last is None or not _undoable(user, ticket, last):
+        raise TriageError("there is no recent correction of yours to undo on this ticket", 409)
+    assert last.old_category is not None
+    before = _state(ticket)
+    correction = _settle(session, user, ticket, last.old_category, UNDO_REASON)
+    replies.rerender_for_category(session, ticket)
+    after = _state(ticket) | {"correction_id": correction.id, "undid": last.id}
+    audit.record(session, user.email, "review.undo", ticket.id, before, after, UNDO_REASON)
+    return ticket
+
+
+def _latest_correction(session: Session, ticket_id: int) -> Correction | None:
+    query = select(Correction).where(Correction.ticket_id == ticket_id)
+    return session.exec(query.order_by(col(Correction.id).desc()).limit(1)).first()
+
+
+def _undoable(user: User, ticket: Ticket, last: Correction) -> bool:
+    recent = (utcnow() - last.created_at).total_seconds() <= UNDO_SECONDS
+    return (
+        recent
+        and last.analyst == user.email
+        and not last.confirmed
+        and last.reason != UNDO_REASON
+        and last.old_category is not None
+        and ticket.category == last.new_category
+    )
+
+
 def edit_reply(session: Session, user: User, ticket_id: int, body: str) -> Reply:
     ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
     return replies.edit(session, user, ticket, body)
 
 
-def approve(session: Session, user: User, ticket_id: int) -> tuple[Reply, Job, bool]:
-    """Approve the reply and queue its sending; approving again returns the same job."""
+def approve(
+    session: Session, user: User, ticket_id: int, body: str | None = None
+) -> tuple[Reply, Job, bool]:
+    """Approve the reply (`body`: the text on screen) and queue its sending; approving again
+    returns the same job."""
     ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
-    return replies.approve(session, user, ticket)
+    return approval.approve(session, user, ticket, body)
+
+
+def retry_send(session: Session, user: User, ticket_id: int) -> tuple[Reply, Job]:
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    return approval.retry_send(session, user, ticket)
+
+
+def switch_template(
+    session: Session, user: User, ticket_id: int, template_id: str, language: str
+) -> Reply:
+    ticket = queries.visible_ticket(session, user, ticket_id, lock=True)
+    return replies.switch(session, user, ticket, template_id, language)
 
 
 def requeue(session: Session, user: User, ticket_id: int, reason: str | None) -> Ticket:

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from triage.audit import log as audit
 from triage.config import get_settings
 from triage.db.engine import utcnow
-from triage.jobs.handlers import PermanentError, handler
+from triage.jobs.handlers import PermanentError, handler, on_dead
 from triage.jobs.models import Job, TaskKind
+from triage.review import approval
 from triage.tickets.models import Reply, ReplyStatus, Ticket
 from triage.writeback import notes, servicenow, zendesk
 from triage.writeback import tasks as writeback
@@ -21,19 +22,13 @@ from triage.writeback import tasks as writeback
 
 def _send_public(ticket: Ticket, reply: Reply) -> dict[str, Any]:
     assert reply.id is not None
-    settings = get_settings()
-    if ticket.source == "zendesk":
-        update = zendesk.TicketUpdate(
-            marker_tag=notes.reply_tag(reply.id), comment=reply.body, public=True
-        )
-        return zendesk.write(settings, ticket.external_id, update)
-    if ticket.source == "servicenow":
-        record = servicenow.RecordUpdate(
-            notes.reply_marker(reply.id), "comments", notes.public_reply(reply), {}
-        )
-        table = ticket.external_table or writeback.DEFAULT_SERVICENOW_TABLE
-        return servicenow.write(settings, table, ticket.external_id, record)
-    raise PermanentError(f"unknown ticket source {ticket.source!r}")
+    update = zendesk.TicketUpdate(
+        marker_tag=notes.reply_tag(reply.id), comment=reply.body, public=True
+    )
+    record = servicenow.RecordUpdate(
+        notes.reply_marker(reply.id), "comments", notes.public_reply(reply), {}
+    )
+    return writeback.write_to(get_settings(), ticket, update, record)
 
 
 @handler(TaskKind.REVIEW_SEND_REPLY)
@@ -43,8 +38,9 @@ def send_reply(session: Session, job: Job) -> dict[str, Any]:
         raise PermanentError(f"reply {job.payload.get('reply_id')} no longer exists")
     if reply.status == ReplyStatus.SENT:
         return {"skipped": "already_sent", "reply_id": reply.id}
-    if reply.status != ReplyStatus.APPROVED:
-        # Promise 5: only an analyst-approved reply ever reaches the merchant.
+    if reply.status not in (ReplyStatus.APPROVED, ReplyStatus.SEND_FAILED):
+        # Promise 5: only an analyst-approved reply ever reaches the merchant (one whose
+        # earlier send failed was approved too: a lead may retry its job from the jobs page).
         raise PermanentError(f"reply {reply.id} is {reply.status}, not approved")
     ticket = writeback.ticket_of(session, reply.ticket_id)
     result = writeback.counted(_send_public(ticket, reply))
@@ -53,8 +49,13 @@ def send_reply(session: Session, job: Job) -> dict[str, Any]:
     return result | {"reply_id": reply.id}
 
 
+@on_dead(TaskKind.REVIEW_SEND_REPLY)
+def send_failed(session: Session, job: Job) -> None:
+    approval.mark_send_failed(session, job)
+
+
 def _mark_sent(session: Session, reply: Reply, result: dict[str, Any]) -> None:
-    reply.status, reply.sent_at = ReplyStatus.SENT, utcnow()
+    reply.status, reply.sent_at, reply.send_error = ReplyStatus.SENT, utcnow(), None
     reply.external_comment_id = result.get("comment_id")
     session.add(reply)
     audit.record(

@@ -1,23 +1,27 @@
 """The analyst pages: the review queue and a ticket's detail, plain server-rendered HTML, and
-their forms: each POST is CSRF-checked (`CsrfForm`), acts in its own transaction and redirects."""
+the category forms: each POST is CSRF-checked (`CsrfForm`), acts in its own transaction and
+redirects. The reply forms are in ui_reply."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import RedirectResponse, Response
 
 from triage.auth import dependencies as auth
-from triage.errors import TriageError
-from triage.review import queries, service
+from triage.review import listing, queries, service, ui_reply
+from triage.review.schemas import MAX_ID
+from triage.review.ui_ticket import NOTICES, act, render_ticket
 from triage.tickets.models import Ticket
 from triage.web.deps import CsrfForm, SignedIn
 from triage.web.pages import PageRequest
 
 router = APIRouter(include_in_schema=False)
+router.include_router(ui_reply.router)
 
+PAGE_SIZE = 50
 AGES: dict[str, tuple[float | None, float | None]] = {
     "lt1h": (None, 1),
     "1to24h": (1, 24),
@@ -31,14 +35,7 @@ AGE_LABELS = {
     "gt24h": "over 24 hours",
     "gt72h": "over 3 days",
 }
-NOTICES = {
-    "confirm": "Category confirmed.",
-    "correct": "Category corrected; the ticket moved to its new team's queue.",
-    "reply": "Reply saved.",
-    "approve": "Reply approved; it is being sent to the merchant.",
-    "requeue": "Ticket sent back to the review queue.",
-    "moved": "Category corrected; the ticket now belongs to a team you are not in.",
-}
+FILTER_KEYS = ("stage", "category", "source", "age", "team", "q")
 Reason = Annotated[str, Form(max_length=1000)]
 
 
@@ -54,6 +51,36 @@ def home() -> RedirectResponse:
     return RedirectResponse("/queue", status_code=303)
 
 
+def _queue_filter(filters: dict[str, Any], page_number: int) -> listing.QueueFilter:
+    low, high = AGES.get(filters["age"], (None, None))
+    stage = filters["stage"] if filters["stage"] in ("category", "reply") else None
+    return listing.QueueFilter(
+        filters["category"] or None,
+        filters["source"] or None,
+        filters["team"] or None,
+        stage,
+        low,
+        high,
+        limit=PAGE_SIZE,
+        offset=(page_number - 1) * PAGE_SIZE,
+        search=filters["q"] or None,
+        sort=filters["sort"],
+        descending=bool(filters["desc"]),
+    )
+
+
+def queue_url(filters: dict[str, Any], **changes: Any) -> str:
+    """The queue with these filters, some changed; empty values are left out of the URL."""
+    merged = {**filters, **changes}
+    return "/queue?" + urlencode({k: v for k, v in merged.items() if v not in ("", 0, None)})
+
+
+def _queue_notice(confirmed: int | None, skipped: int, finished: int) -> str | None:
+    if confirmed is not None:
+        return f"Confirmed {confirmed} ticket(s)." + (f" Skipped {skipped}." if skipped else "")
+    return "That was the last ticket in the queue." if finished else None
+
+
 @router.get("/queue")
 def queue_page(
     view: SignedIn,
@@ -62,74 +89,49 @@ def queue_page(
     source: str = "",
     age: str = "",
     team: str = "",
+    q: Annotated[str, Query(max_length=listing.MAX_SEARCH)] = "",
+    sort: str = "priority",
+    desc: int = 0,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
     confirmed: int | None = None,
     skipped: int = 0,
-    moved: int = 0,
+    moved: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    finished: int = 0,
 ) -> Response:
-    low, high = AGES.get(age, (None, None))
-    stage_filter = stage if stage in ("category", "reply") else None
-    flt = queries.QueueFilter(
-        category or None, source or None, team or None, stage_filter, low, high, limit=200
-    )
-    notice = NOTICES["moved"] if moved else None
-    if confirmed is not None:
-        notice = f"Confirmed {confirmed} ticket(s)." + (f" Skipped {skipped}." if skipped else "")
+    filters: dict[str, Any] = {"stage": stage, "category": category, "source": source}
+    filters |= {"age": age, "team": team, "q": q, "desc": desc}
+    filters["sort"] = sort if sort in listing.SORTS else "priority"
     return view.render(
         "queue.html",
-        result=queries.list_queue(view.session, view.user, flt),
-        filters={"stage": stage, "category": category, "source": source, "age": age, "team": team},
+        result=listing.list_queue(view.session, view.user, _queue_filter(filters, page_number)),
+        filters=filters,
+        filtered=any(filters[k] for k in FILTER_KEYS),
+        url=lambda **changes: queue_url(filters, **changes),
+        page_size=PAGE_SIZE,
         categories=service.categories(),
         teams=_teams(view),
         ages=AGE_LABELS,
-        notice=notice,
-    )
-
-
-def _ticket(
-    view: PageRequest, ticket_id: int, notice: str | None = None, error: TriageError | None = None
-) -> Response:
-    try:
-        detail = queries.ticket_detail(view.session, view.user, ticket_id)
-    except TriageError as exc:
-        return view.error(exc.status_code, exc.message)
-    return view.render(
-        "ticket.html",
-        error.status_code if error else 200,
-        t=detail,
-        categories=service.categories(),
-        notice=notice,
-        error=error.message if error else None,
+        notice=_queue_notice(confirmed, skipped, finished),
+        undo=moved or None,
     )
 
 
 @router.get("/tickets/{ticket_id}")
 def ticket_page(view: SignedIn, ticket_id: int, done: str = "") -> Response:
-    return _ticket(view, ticket_id, notice=NOTICES.get(done))
+    return render_ticket(view, ticket_id, notice=NOTICES.get(done))
 
 
-def _act(
-    view: PageRequest,
-    ticket_id: int,
-    action: Callable[[], Any],
-    done: str | Callable[[Any], str],
-) -> Response:
-    """Run one form action in its own transaction; on failure show the ticket with the reason.
-    `done` names the notice to show, or picks it from the action's result."""
-    try:
-        result = action()
-        view.session.commit()
-    except TriageError as exc:
-        view.session.rollback()
-        return _ticket(view, ticket_id, error=exc)
-    outcome = done(result) if callable(done) else done
-    if outcome == "moved":
-        return RedirectResponse("/queue?moved=1", status_code=303)
-    return RedirectResponse(f"/tickets/{ticket_id}?done={outcome}", status_code=303)
+@router.get("/tickets/{ticket_id}/next")
+def next_ticket(view: SignedIn, ticket_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
+    """The ticket after this one in the queue (default order); the queue when none is left."""
+    following = listing.next_ticket_id(view.session, view.user, ticket_id, listing.QueueFilter())
+    target = f"/tickets/{following}" if following else "/queue?finished=1"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/tickets/{ticket_id}/confirm")
 def confirm(view: CsrfForm, ticket_id: int) -> Response:
-    return _act(
+    return act(
         view, ticket_id, lambda: service.confirm(view.session, view.user, ticket_id), "confirm"
     )
 
@@ -138,39 +140,32 @@ def confirm(view: CsrfForm, ticket_id: int) -> Response:
 def correct(
     view: CsrfForm, ticket_id: int, category: Annotated[str, Form()] = "", reason: Reason = ""
 ) -> Response:
-    def moved_or_corrected(ticket: Ticket) -> str:
-        return "correct" if auth.can_see_team(view.user, ticket.team) else "moved"
+    def corrected() -> tuple[str | None, Ticket]:
+        team = queries.visible_ticket(view.session, view.user, ticket_id).team
+        return team, service.correct(view.session, view.user, ticket_id, category, reason)
 
-    return _act(
+    def outcome(result: tuple[str | None, Ticket]) -> str:
+        team_before, ticket = result
+        if not auth.can_see_team(view.user, ticket.team):
+            return "moved"
+        return "recategorised" if ticket.team == team_before else "correct"
+
+    return act(view, ticket_id, corrected, outcome)
+
+
+@router.post("/tickets/{ticket_id}/undo-correction")
+def undo_correction(view: CsrfForm, ticket_id: int) -> Response:
+    return act(
         view,
         ticket_id,
-        lambda: service.correct(view.session, view.user, ticket_id, category, reason),
-        moved_or_corrected,
-    )
-
-
-@router.post("/tickets/{ticket_id}/reply")
-def edit_reply(
-    view: CsrfForm, ticket_id: int, body: Annotated[str, Form(max_length=10_000)] = ""
-) -> Response:
-    return _act(
-        view,
-        ticket_id,
-        lambda: service.edit_reply(view.session, view.user, ticket_id, body),
-        "reply",
-    )
-
-
-@router.post("/tickets/{ticket_id}/approve")
-def approve(view: CsrfForm, ticket_id: int) -> Response:
-    return _act(
-        view, ticket_id, lambda: service.approve(view.session, view.user, ticket_id), "approve"
+        lambda: service.undo_correction(view.session, view.user, ticket_id),
+        "undone",
     )
 
 
 @router.post("/tickets/{ticket_id}/requeue")
 def requeue(view: CsrfForm, ticket_id: int, reason: Reason = "") -> Response:
-    return _act(
+    return act(
         view,
         ticket_id,
         lambda: service.requeue(view.session, view.user, ticket_id, reason or None),

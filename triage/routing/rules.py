@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,8 @@ from typing import Any
 from triage import labels
 
 PRIORITIES = ("low", "normal", "high", "urgent")
+# Used when routing.yaml sets no `sla_hours`: how long a ticket of each priority may wait.
+DEFAULT_SLA_HOURS = {"urgent": 2.0, "high": 8.0, "normal": 24.0, "low": 72.0}
 
 
 class RoutingConfigError(ValueError):
@@ -30,6 +32,7 @@ class Route:
 class Routes:
     default: Route
     by_category: dict[str, Route]
+    sla_hours: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SLA_HOURS))
 
     def for_category(self, category: str | None) -> Route:
         """The category's route; the default (review) route for an unknown or missing category."""
@@ -74,7 +77,22 @@ def parse_routes(data: Any) -> Routes:
     return Routes(
         default=_parse_route("default", data["default"]),
         by_category={str(k): _parse_route(str(k), v) for k, v in routes.items()},
+        sla_hours=_parse_sla(data.get("sla_hours")),
     )
+
+
+def _parse_sla(raw: Any) -> dict[str, float]:
+    """First-response targets in hours per priority; unset priorities keep the defaults."""
+    if raw is None:
+        return dict(DEFAULT_SLA_HOURS)
+    if not isinstance(raw, dict) or not set(raw) <= set(PRIORITIES):
+        raise RoutingConfigError(f"`sla_hours` must map priorities {PRIORITIES} to hours")
+    hours = dict(DEFAULT_SLA_HOURS)
+    for priority, value in raw.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise RoutingConfigError(f"sla_hours.{priority} must be a positive number of hours")
+        hours[str(priority)] = float(value)
+    return hours
 
 
 @lru_cache(maxsize=4)

@@ -16,7 +16,7 @@ from triage.db.engine import utcnow
 from triage.db.statements import insert_many, insert_row, update_row
 from triage.jobs import queue
 from triage.jobs.models import TaskKind
-from triage.routing import templates
+from triage.routing import template_fit, templates
 from triage.routing.policy import RouteDecision
 from triage.tickets.models import Decision, Ticket, TicketStatus
 
@@ -55,13 +55,14 @@ def _decision_values(
     }
 
 
-def choose_template(decision: RouteDecision) -> str | None:
-    """The LLM's template when it is valid for the category, else the category's first one."""
-    options = templates.for_category(decision.category)
-    ids = [t.id for t in options]
-    if decision.template_id in ids:
+def choose_template(decision: RouteDecision, text: str) -> str | None:
+    """The LLM's template when it is valid for the category, else the one that fits the
+    ticket's text best."""
+    tset = templates.default_set()
+    ranked = template_fit.rank(tset, decision.category, text)
+    if decision.template_id in {t.id for t, _ in ranked}:
         return decision.template_id
-    return ids[0] if ids else None
+    return ranked[0][0].id if ranked else None
 
 
 def _ticket_state(ticket: Ticket) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorde
     """
     assert ticket.id is not None
     session.flush()  # pending ORM changes go first, so the statements below follow them
-    template_id = _template_for(decision)
+    template_id = _template_for(ticket, decision)
     decision_id = insert_row(session, Decision, _decision_values(ticket.id, decision, template_id))
     before = _ticket_state(ticket)
     state = decided_state(decision)
@@ -125,7 +126,7 @@ def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorde
 def record_new(session: Session, decided: list[tuple[Ticket, RouteDecision]]) -> list[Recorded]:
     """`record` for tickets created in this transaction already in their `decided_state`: one
     statement per table (decisions, audit events, tasks) for all of them."""
-    chosen = [_template_for(decision) for _ticket, decision in decided]
+    chosen = [_template_for(ticket, decision) for ticket, decision in decided]
     rows = [
         _decision_values(_id(ticket), decision, template_id)
         for (ticket, decision), template_id in zip(decided, chosen, strict=True)
@@ -145,8 +146,10 @@ def _id(ticket: Ticket) -> int:
     return ticket.id
 
 
-def _template_for(decision: RouteDecision) -> str | None:
-    return choose_template(decision) if decision.route != "llm_pending" else None
+def _template_for(ticket: Ticket, decision: RouteDecision) -> str | None:
+    if decision.route == "llm_pending":
+        return None
+    return choose_template(decision, f"{ticket.subject}\n{ticket.body}")
 
 
 def _routed_event(ticket: Ticket, decision: RouteDecision, decision_id: int) -> dict[str, Any]:

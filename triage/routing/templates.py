@@ -1,4 +1,9 @@
-"""Reply templates from labels/templates/: declared slots, sandboxed rendering, redacted values."""
+"""Reply templates from labels/templates/: declared slots, sandboxed rendering, redacted values.
+
+English files sit in labels/templates/; a translation of the same file sits in a folder named by
+its language code (de/, es/, fr/). A required slot nobody filled renders as a visible
+`[[slot_name]]` marker, which review refuses to send until an analyst fills or removes it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from triage.config import get_settings
 from triage.redaction import engine as redaction
 
 SYSTEM_VARIABLES = frozenset({"ticket_number"})
+DEFAULT_LANGUAGE = "en"
+TRANSLATIONS = ("de", "es", "fr")
 # Stands in for the ticket number while a render is cached; redaction leaves it as it is.
 NUMBER_MARK = "[[ticket-number]]"
 RENDER_CACHE_SIZE = 512
@@ -40,6 +47,7 @@ class Template:
     title: str
     file: str
     slots: tuple[Slot, ...]
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
 
     def slot(self, name: str) -> Slot | None:
         return next((s for s in self.slots if s.name == name), None)
@@ -50,30 +58,44 @@ class TemplateSet:
     directory: Path
     templates: dict[str, Template]
     env: SandboxedEnvironment
-    # (template id, cleaned slots) -> checked body; every new ticket renders its draft here.
-    _rendered: dict[tuple[str, tuple[tuple[str, str], ...]], str] = field(
+    # (template id, language, cleaned slots) -> checked body; every new draft renders here.
+    _rendered: dict[tuple[str, str, tuple[tuple[str, str], ...]], str] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     def for_category(self, category: str | None) -> list[Template]:
         return [t for t in self.templates.values() if t.category == category]
 
-    def render(self, template_id: str, slots: dict[str, str], ticket_number: str) -> str:
+    def get(self, template_id: str) -> Template:
         template = self.templates.get(template_id)
         if template is None:
             raise TemplateConfigError(f"unknown template {template_id!r}")
-        body = self._checked(template, tuple(sorted(clean_slots(template, slots).items())))
+        return template
+
+    def render(
+        self,
+        template_id: str,
+        slots: dict[str, str],
+        ticket_number: str,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> str:
+        """The reply in `language` (English when the template has no such translation)."""
+        template = self.get(template_id)
+        values = with_markers(template, clean_slots(template, slots))
+        body = self._checked(template, language_of(template, language), values)
         if NUMBER_MARK not in body:
             return body
         return _with_number(body, _clean(ticket_number, 64))
 
-    def _checked(self, template: Template, values: tuple[tuple[str, str], ...]) -> str:
+    def _checked(
+        self, template: Template, language: str, values: tuple[tuple[str, str], ...]
+    ) -> str:
         """The template rendered with these slots, redacted as a whole: template files are ours,
         but promise 1 covers every output, including values that only leak side by side."""
-        key = (template.id, values)
+        key = (template.id, language, values)
         body = self._rendered.get(key)
         if body is None:
-            rendered = self.env.get_template(template.file).render(
+            rendered = self.env.get_template(file_for(template, language)).render(
                 **dict(values), ticket_number=NUMBER_MARK
             )
             body = redaction.redact(rendered).text
@@ -81,6 +103,28 @@ class TemplateSet:
                 self._rendered.clear()
             self._rendered[key] = body
         return body
+
+
+def language_of(template: Template, wanted: str | None) -> str:
+    """The language a reply from this template is written in: `wanted` if translated."""
+    return wanted if wanted in template.languages else DEFAULT_LANGUAGE
+
+
+def file_for(template: Template, language: str) -> str:
+    return template.file if language == DEFAULT_LANGUAGE else f"{language}/{template.file}"
+
+
+def marker(name: str) -> str:
+    return f"[[{name}]]"
+
+
+def with_markers(template: Template, values: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Cleaned values, and a visible marker for each required slot left empty."""
+    filled = {k: v for k, v in values.items() if v}
+    for slot in template.slots:
+        if slot.required and slot.name not in filled:
+            filled[slot.name] = marker(slot.name)
+    return tuple(sorted(filled.items()))
 
 
 def _with_number(body: str, number: str) -> str:
@@ -135,7 +179,12 @@ def _parse_slot(template_id: str, raw: Any) -> Slot:
     )
 
 
-def _parse_template(raw: Any) -> Template:
+def _languages(directory: Path, file: str) -> tuple[str, ...]:
+    found = [lang for lang in TRANSLATIONS if (directory / lang / file).is_file()]
+    return (DEFAULT_LANGUAGE, *found)
+
+
+def _parse_template(raw: Any, directory: Path) -> Template:
     if not isinstance(raw, dict) or not all(raw.get(k) for k in ("id", "category", "file")):
         raise TemplateConfigError("each template needs id, category and file")
     tid = str(raw["id"])
@@ -145,16 +194,24 @@ def _parse_template(raw: Any) -> Template:
         title=str(raw.get("title", tid)),
         file=str(raw["file"]),
         slots=tuple(_parse_slot(tid, s) for s in raw.get("slots") or ()),
+        languages=_languages(directory, str(raw["file"])),
     )
 
 
 def _check_variables(env: SandboxedEnvironment, template: Template) -> None:
     """Every variable a template reads must be a declared slot or supplied by the system."""
-    source = env.loader.get_source(env, template.file)[0]  # type: ignore[union-attr]
-    used = meta.find_undeclared_variables(env.parse(source))
-    unknown = used - {s.name for s in template.slots} - SYSTEM_VARIABLES
-    if unknown:
-        raise TemplateConfigError(f"template {template.id!r} uses undeclared {sorted(unknown)}")
+    for language in template.languages:
+        source = source_of(env, file_for(template, language))
+        used = meta.find_undeclared_variables(env.parse(source))
+        unknown = used - {s.name for s in template.slots} - SYSTEM_VARIABLES
+        if unknown:
+            raise TemplateConfigError(
+                f"template {template.id!r} ({language}) uses undeclared {sorted(unknown)}"
+            )
+
+
+def source_of(env: SandboxedEnvironment, file: str) -> str:
+    return env.loader.get_source(env, file)[0]  # type: ignore[union-attr,no-any-return]
 
 
 @lru_cache(maxsize=4)
@@ -167,7 +224,7 @@ def load_template_set(labels_dir: Path) -> TemplateSet:
     )
     templates: dict[str, Template] = {}
     for raw in data.get("templates") or ():
-        template = _parse_template(raw)
+        template = _parse_template(raw, directory)
         if template.id in templates:
             raise TemplateConfigError(f"duplicate template id {template.id!r}")
         _check_variables(env, template)
@@ -187,5 +244,11 @@ def for_category(category: str | None) -> list[Template]:
     return _default_set().for_category(category)
 
 
-def render(template_id: str, slots: dict[str, str], ticket_number: str) -> str:
-    return _default_set().render(template_id, slots, ticket_number)
+def default_set() -> TemplateSet:
+    return _default_set()
+
+
+def render(
+    template_id: str, slots: dict[str, str], ticket_number: str, language: str = DEFAULT_LANGUAGE
+) -> str:
+    return _default_set().render(template_id, slots, ticket_number, language)

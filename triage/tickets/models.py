@@ -148,6 +148,8 @@ class ReplyStatus(StrEnum):
     DRAFT = "draft"
     APPROVED = "approved"
     SENT = "sent"
+    # The send job went dead: the ticket is back in its team's queue with the reason.
+    SEND_FAILED = "send_failed"
 
 
 class Reply(SQLModel, table=True):
@@ -163,5 +165,8 @@ class Reply(SQLModel, table=True):
     approved_at: datetime | None = None
     sent_at: datetime | None = None
     external_comment_id: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    detected_language: str | None = Field(default=None, max_length=8)
+    send_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

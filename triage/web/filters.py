@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,15 @@ def format_age(seconds: int) -> str:
 
 
 def format_confidence(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+    """Rounded down, and never "100%" or "0%": a calibrated 0.9999 still means about one in
+    ten thousand is wrong, which ">99%" says and "100%" hides."""
+    if value is None:
+        return "–"
+    if value > 0.99:
+        return ">99%"
+    if 0 < value < 0.01:
+        return "<1%"
+    return f"{math.floor(value * 100)}%"
 
 
 def format_label(value: str | None) -> str:
@@ -42,7 +51,12 @@ def format_number(value: float | None, digits: int = 4) -> str:
 
 
 def format_delta(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:+.1f} pt"
+    """Percentage points with a sign; a change that rounds to nothing reads "±0.0 pt", never
+    "-0.0 pt"."""
+    if value is None:
+        return ""
+    points = round(value * 100, 1)
+    return "±0.0 pt" if points == 0 else f"{points:+.1f} pt"
 
 
 FILTERS: dict[str, Callable[..., Any]] = {

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from triage import metrics
-from triage.config import get_settings
+from triage.config import Settings, get_settings
 from triage.jobs.handlers import PermanentError, handler
 from triage.jobs.models import Job, TaskKind
 from triage.routing import rules
@@ -60,21 +60,31 @@ def _write_decision(ticket: Ticket, decision: Decision, reply: Reply | None) -> 
     settings = get_settings()
     route, settled = _route(decision)
     note = notes.decision_note(decision, ticket.priority, reply)
+    update = zendesk.TicketUpdate(
+        marker_tag=notes.note_tag(decision.id),
+        comment=note,
+        public=False,
+        tags=route.zendesk_tags,
+        group_id=route.zendesk_group_id,
+        category=decision.category if settled else None,
+    )
+    fields = {"assignment_group": route.servicenow_assignment_group or ""}
+    if route.servicenow_category:
+        fields["category"] = route.servicenow_category
+    record = servicenow.RecordUpdate(notes.note_marker(decision.id), "work_notes", note, fields)
+    return write_to(settings, ticket, update, record)
+
+
+def write_to(
+    settings: Settings,
+    ticket: Ticket,
+    update: zendesk.TicketUpdate,
+    record: servicenow.RecordUpdate,
+) -> dict[str, Any]:
+    """Write to the ticket in its own system: `update` on Zendesk, `record` on ServiceNow."""
     if ticket.source == "zendesk":
-        update = zendesk.TicketUpdate(
-            marker_tag=notes.note_tag(decision.id),
-            comment=note,
-            public=False,
-            tags=route.zendesk_tags,
-            group_id=route.zendesk_group_id,
-            category=decision.category if settled else None,
-        )
         return zendesk.write(settings, ticket.external_id, update)
     if ticket.source == "servicenow":
-        fields = {"assignment_group": route.servicenow_assignment_group or ""}
-        if route.servicenow_category:
-            fields["category"] = route.servicenow_category
-        record = servicenow.RecordUpdate(notes.note_marker(decision.id), "work_notes", note, fields)
         table = ticket.external_table or DEFAULT_SERVICENOW_TABLE
         return servicenow.write(settings, table, ticket.external_id, record)
     raise PermanentError(f"unknown ticket source {ticket.source!r}")

@@ -1,0 +1,56 @@
+"""The language a ticket is written in, detected offline (py3langid: its model ships in the
+wheel, nothing is downloaded), and the language its reply is written in."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+# Templates exist in the first four; the others are detected so the page can say that a
+# Dutch ticket got an English reply because there is no Dutch template, not by mistake.
+DETECTED = ("en", "de", "es", "fr", "nl", "it", "pt")
+NAMES = {
+    "en": "English",
+    "de": "German",
+    "es": "Spanish",
+    "fr": "French",
+    "nl": "Dutch",
+    "it": "Italian",
+    "pt": "Portuguese",
+}
+# The languages reply templates are written in (labels/templates/ and its de/, es/, fr/).
+REPLY_LANGUAGES = ("en", "de", "es", "fr")
+MIN_LETTERS = 12
+MIN_PROBABILITY = 0.8
+MAX_TEXT = 4_000
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(DETECTED))
+    return identifier
+
+
+def warm() -> None:
+    """Load the model now (about a second) rather than in the first webhook that drafts."""
+    _identifier()
+
+
+def detect(text: str) -> str | None:
+    """The ticket's language code, or None when the text is too short or the model unsure."""
+    sample = text[:MAX_TEXT]
+    if sum(c.isalpha() for c in sample) < MIN_LETTERS:
+        return None
+    with _LOCK:  # the identifier keeps per-call state in numpy buffers
+        language, probability = _identifier().classify(sample)
+    return str(language) if probability >= MIN_PROBABILITY else None
+
+
+def name(code: str | None) -> str:
+    return NAMES.get(code or "", code or "unknown")
