@@ -191,7 +191,8 @@ def _ticket_id(ticket: Ticket) -> int:
 
 
 def _apply_new(session: Session, decided: list[tuple[Ticket, policy.RouteDecision]]) -> None:
-    """`apply_decision` for tickets created in this transaction in their decided state."""
+    """`apply_decision` for tickets created in this transaction in their decided state: one
+    statement per table, and one read of the open incidents they may join."""
     recorded = routing.record_new(session, decided)
     drafts = [
         (ticket, r.template_id, decision.slots)
@@ -199,6 +200,9 @@ def _apply_new(session: Session, decided: list[tuple[Ticket, policy.RouteDecisio
         if r.template_id is not None
     ]
     replies.draft_many(session, drafts)
+    incidents.on_decided_many(
+        session, [ticket for ticket, decision in decided if decision.route != "llm_pending"]
+    )
 
 
 def count(source: str, result: IngestResult) -> None:

@@ -69,6 +69,22 @@ def on_decided(session: Session, ticket: Ticket) -> int | None:
     return None
 
 
+def on_decided_many(session: Session, tickets: list[Ticket]) -> None:
+    """`on_decided` for the new tickets of a webhook batch: one read of the active incidents of
+    their categories (none while nothing is going on), then each matching ticket joins."""
+    categories = {t.category for t in tickets if t.category is not None}
+    if not categories:
+        return
+    query = select(Incident).where(
+        col(Incident.category).in_(categories), col(Incident.status).in_(ACTIVE)
+    )
+    by_category = {incident.category: incident for incident in session.exec(query).all()}
+    for ticket in tickets:
+        incident = by_category.get(ticket.category or "")
+        if incident is not None and ticket.id is not None and _matches(incident, ticket):
+            join(session, incident, ticket)
+
+
 def _matches(incident: Incident, ticket: Ticket) -> bool:
     if incident.cluster is None:
         return True
