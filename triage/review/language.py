@@ -23,7 +23,8 @@ NAMES = {
 REPLY_LANGUAGES = ("en", "de", "es", "fr")
 MIN_LETTERS = 12
 MIN_PROBABILITY = 0.8
-MAX_TEXT = 4_000
+# A few hundred characters settle the language; the rest of a long ticket only costs time.
+MAX_TEXT = 1_000
 
 _LOCK = threading.Lock()
 
