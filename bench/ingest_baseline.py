@@ -18,17 +18,27 @@ DB_PATH = os.environ.get("BASELINE_DB", "/tmp/triage-bench-baseline.db")
 _local = threading.local()
 
 
+def _create() -> None:
+    """The file's WAL mode and table, once at import: threads racing to switch the journal mode
+    of a new file get SQLITE_BUSY without waiting (a 500 in the first requests)."""
+    with sqlite3.connect(DB_PATH, timeout=10) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, ext TEXT, body TEXT)"
+        )
+    conn.close()
+
+
 def _conn() -> sqlite3.Connection:
     conn = getattr(_local, "conn", None)
     if conn is None:
         conn = sqlite3.connect(DB_PATH, timeout=10)
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS tickets (id INTEGER PRIMARY KEY, ext TEXT, body TEXT)"
-        )
         _local.conn = conn
     return conn
+
+
+_create()
 
 
 app = FastAPI()
