@@ -73,7 +73,8 @@ def _health(base: str) -> float:
 def _sender(base: str, index: int, rounds: int, statuses: list[int]) -> None:
     for turn in range(rounds):
         family = FAMILIES[(index + turn) % len(FAMILIES)]
-        payload = signing.zendesk_event(f"h{index}-{turn}", "hostile", build(family, SIZE))
+        ticket_id = 700_000 + index * 1_000 + turn  # Zendesk ticket ids are integers
+        payload = signing.zendesk_event(ticket_id, "hostile", build(family, SIZE))
         body = signing.dumps(payload)
         response = httpx.post(
             f"{base}/webhooks/zendesk",
