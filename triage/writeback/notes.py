@@ -6,14 +6,42 @@ A marker is written in the same request as the note, so "marker present" means "
 from __future__ import annotations
 
 import re
+from typing import Any, Protocol
 
-from triage.tickets.models import Decision, Reply
+from triage.tickets.models import Reply
 
 NOTE_TAG_PREFIX = "triage_note_"
 REPLY_TAG_PREFIX = "triage_reply_"
 # Version ids made before `clf-` ids: date, time and digest join into a Luhn-valid-looking run
 # for a scanner that ignores the dashes.
 LEGACY_VERSION = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-([0-9a-f]{8})")
+
+
+class NoteDecision(Protocol):
+    """What a note says of a decision: a Decision, or the columns the write-back job reads."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def model_version(self) -> str | None: ...
+    @property
+    def prompt_version(self) -> str | None: ...
+    @property
+    def llm_model(self) -> str | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def confidence(self) -> float | None: ...
+    @property
+    def threshold(self) -> float | None: ...
+    @property
+    def route(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def reasons(self) -> dict[str, Any]: ...
 
 
 def note_marker(decision_id: int) -> str:
@@ -41,7 +69,7 @@ def version_label(version: str) -> str:
     return f"of {year}-{month}-{day} at {hour}:{minute}:{second}, sha {digest}"
 
 
-def source_line(decision: Decision) -> str:
+def source_line(decision: NoteDecision) -> str:
     if decision.stage == "llm" and decision.llm_model:
         prompt = decision.prompt_version or "unknown"
         return f"LLM {decision.llm_model} (prompt {prompt})"
@@ -50,14 +78,14 @@ def source_line(decision: Decision) -> str:
     return f"classifier {version_label(decision.model_version or 'unknown')}"
 
 
-def _confidence_line(decision: Decision) -> str:
+def _confidence_line(decision: NoteDecision) -> str:
     if decision.confidence is None:
         return "Confidence: n/a"
     threshold = "none" if decision.threshold is None else f"{decision.threshold:.2f}"
     return f"Confidence: {decision.confidence:.2f} (threshold {threshold})"
 
 
-def decision_note(decision: Decision, priority: str | None, reply: Reply | None) -> str:
+def decision_note(decision: NoteDecision, priority: str | None, reply_body: str | None) -> str:
     assert decision.id is not None
     lines = [
         f"{note_marker(decision.id)} Triage suggestion",
@@ -69,8 +97,8 @@ def decision_note(decision: Decision, priority: str | None, reply: Reply | None)
     why = decision.reasons.get("why_review")
     if decision.route == "review" and why:
         lines.append(f"Needs review: {why}")
-    if reply is not None and reply.body:
-        lines += ["", "Suggested reply (draft, not sent to the merchant):", reply.body]
+    if reply_body:
+        lines += ["", "Suggested reply (draft, not sent to the merchant):", reply_body]
     return "\n".join(lines)
 
 

@@ -1,14 +1,17 @@
 """The "writeback.note" task: a decision's internal note, tags and group, written to the ticket.
 
-`ticket_of` and `counted` serve the other task that writes to a ticket, review.send_reply.
+`ticket_of`, `write_to` and `counted` serve the other tasks that write to a ticket
+(review.send_reply, incidents.note).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from triage import metrics
@@ -20,6 +23,60 @@ from triage.tickets.models import Decision, Reply, Ticket
 from triage.writeback import notes, servicenow, zendesk
 
 DEFAULT_SERVICENOW_TABLE = "incident"
+# The columns of NoteRow, in its order: the ticket's, the decision's, then the reply's body.
+TICKET_COLUMNS = ("source", "external_id", "external_table", "priority")
+DECISION_COLUMNS = (
+    "id",
+    "ticket_id",
+    "stage",
+    "model_version",
+    "prompt_version",
+    "llm_model",
+    "category",
+    "confidence",
+    "threshold",
+    "route",
+    "team",
+    "reasons",
+)
+
+
+class Target(Protocol):
+    """Where a write-back goes: a Ticket, or the columns the write-back job reads."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def external_table(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    """One row of the write-back query: the ticket's address, its decision and its draft reply.
+
+    Plain columns, not ORM objects: identity-map bookkeeping, attribute events and the expiry
+    on rollback cost more than the write-back's own work, and the job changes nothing here.
+    """
+
+    source: str
+    external_id: str
+    external_table: str | None
+    priority: str | None
+    id: int
+    ticket_id: int
+    stage: str
+    model_version: str | None
+    prompt_version: str | None
+    llm_model: str | None
+    category: str | None
+    confidence: float | None
+    threshold: float | None
+    route: str
+    team: str | None
+    reasons: dict[str, Any]
+    reply_body: str | None
 
 
 def ticket_of(session: Session, ticket_id: int | None) -> Ticket:
@@ -41,7 +98,7 @@ def _decision(session: Session, job: Job, ticket: Ticket) -> Decision:
     return decision
 
 
-def _route(decision: Decision) -> tuple[rules.Route, bool]:
+def _route(decision: notes.NoteDecision) -> tuple[rules.Route, bool]:
     """The route whose queue and tags the ticket gets, and whether the category is settled."""
     routes = rules.load_routes(get_settings().labels_dir)
     settled = decision.route in ("auto", "auto_llm") or decision.stage == "human"
@@ -55,29 +112,28 @@ def counted(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _write_decision(ticket: Ticket, decision: Decision, reply: Reply | None) -> dict[str, Any]:
-    assert decision.id is not None
+def _write_decision(row: NoteRow) -> dict[str, Any]:
     settings = get_settings()
-    route, settled = _route(decision)
-    note = notes.decision_note(decision, ticket.priority, reply)
+    route, settled = _route(row)
+    note = notes.decision_note(row, row.priority, row.reply_body)
     update = zendesk.TicketUpdate(
-        marker_tag=notes.note_tag(decision.id),
+        marker_tag=notes.note_tag(row.id),
         comment=note,
         public=False,
         tags=route.zendesk_tags,
         group_id=route.zendesk_group_id,
-        category=decision.category if settled else None,
+        category=row.category if settled else None,
     )
     fields = {"assignment_group": route.servicenow_assignment_group or ""}
     if route.servicenow_category:
         fields["category"] = route.servicenow_category
-    record = servicenow.RecordUpdate(notes.note_marker(decision.id), "work_notes", note, fields)
-    return write_to(settings, ticket, update, record)
+    record = servicenow.RecordUpdate(notes.note_marker(row.id), "work_notes", note, fields)
+    return write_to(settings, row, update, record)
 
 
 def write_to(
     settings: Settings,
-    ticket: Ticket,
+    ticket: Target,
     update: zendesk.TicketUpdate,
     record: servicenow.RecordUpdate,
 ) -> dict[str, Any]:
@@ -90,35 +146,64 @@ def write_to(
     raise PermanentError(f"unknown ticket source {ticket.source!r}")
 
 
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
 @lru_cache(maxsize=1)
-def _with_decision_and_reply() -> Any:
-    """Ticket, decision and draft reply (unique per ticket) in one query, built once."""
+def _note_query() -> Any:
+    """Ticket, decision and draft reply (unique per ticket) in one Core query, built once."""
+    tickets, decisions, replies = _table(Ticket), _table(Decision), _table(Reply)
+    ticket_columns = [tickets.c[name] for name in TICKET_COLUMNS]
+    decision_columns = [decisions.c[name] for name in DECISION_COLUMNS]
     return (
-        select(Ticket, Decision, Reply)
-        .join(Decision, col(Decision.ticket_id) == col(Ticket.id))
-        .outerjoin(Reply, col(Reply.ticket_id) == col(Ticket.id))
-        .where(
-            col(Ticket.id) == bindparam("ticket_id"), col(Decision.id) == bindparam("decision_id")
-        )
+        core_select(*ticket_columns, *decision_columns, replies.c.body)
+        .select_from(tickets)
+        .join(decisions, decisions.c.ticket_id == tickets.c.id)
+        .outerjoin(replies, replies.c.ticket_id == tickets.c.id)
+        .where(tickets.c.id == bindparam("ticket_id"), decisions.c.id == bindparam("decision_id"))
     )
 
 
-def _load(session: Session, job: Job) -> tuple[Ticket, Decision, Reply | None]:
+def _from_orm(ticket: Ticket, decision: Decision, reply: Reply | None) -> NoteRow:
+    assert decision.id is not None
+    return NoteRow(
+        ticket.source,
+        ticket.external_id,
+        ticket.external_table,
+        ticket.priority,
+        decision.id,
+        decision.ticket_id,
+        decision.stage,
+        decision.model_version,
+        decision.prompt_version,
+        decision.llm_model,
+        decision.category,
+        decision.confidence,
+        decision.threshold,
+        decision.route,
+        decision.team,
+        decision.reasons,
+        reply.body if reply is not None else None,
+    )
+
+
+def _load(session: Session, job: Job) -> NoteRow:
     ticket_id = job.ticket_id or job.payload.get("ticket_id")
     decision_id = job.payload.get("decision_id")
     if ticket_id is not None and decision_id is not None:
         params = {"ticket_id": ticket_id, "decision_id": decision_id}
-        row = session.exec(_with_decision_and_reply(), params=params).first()
+        row = session.connection().execute(_note_query(), params).first()
         if row is not None:
-            return row[0], row[1], row[2]
+            return NoteRow(*row)
     # Older jobs without a decision id, or a missing row: one step at a time, with the errors.
     ticket = ticket_of(session, ticket_id)
     decision = _decision(session, job, ticket)
-    return ticket, decision, session.exec(select(Reply).where(Reply.ticket_id == ticket.id)).first()
+    reply = session.exec(select(Reply).where(col(Reply.ticket_id) == ticket.id)).first()
+    return _from_orm(ticket, decision, reply)
 
 
 @handler(TaskKind.WRITEBACK_NOTE, reads_only=True)
 def writeback(session: Session, job: Job) -> dict[str, Any]:
-    ticket, decision, reply = _load(session, job)
-    result = counted(_write_decision(ticket, decision, reply))
-    return result | {"decision_id": decision.id}
+    row = _load(session, job)
+    return counted(_write_decision(row)) | {"decision_id": row.id}
