@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 
 from triage import logs
 from triage.config import get_settings
-from triage.main import SECURITY_HEADERS, ObserveMiddleware
+from triage.main import SECURITY_HEADERS, ObserveMiddleware, create_app
 
 
 def _app() -> FastAPI:
@@ -94,3 +94,31 @@ def test_hsts_is_sent_in_prod_only(monkeypatch: pytest.MonkeyPatch, env: str, hs
     assert ("strict-transport-security" in headers) is hsts
     if hsts:
         assert headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+def test_a_request_id_the_route_set_is_replaced_by_the_requests_own() -> None:
+    app = _app()
+
+    @app.get("/tagged")
+    def tagged() -> PlainTextResponse:
+        response = PlainTextResponse("ok")
+        response.raw_headers += [(b"x-request-id", b"one"), (b"x-request-id", b"two")]
+        return response
+
+    response = TestClient(app).get("/tagged", headers={"X-Request-ID": "mine"})
+    assert response.headers.get_list("x-request-id") == ["mine"]
+
+
+def test_latency_is_recorded_for_each_status_of_one_route() -> None:
+    client = TestClient(_app())
+    before_ok, before_bad = _count("/items/{item_id}", "200"), _count("/items/{item_id}", "422")
+    client.get("/items/1")
+    client.get("/items/1")
+    client.get("/items/x")
+    assert _count("/items/{item_id}", "200") == before_ok + 2
+    assert _count("/items/{item_id}", "422") == before_bad + 1
+
+
+def test_fastapi_s_own_telemetry_is_off() -> None:
+    # triage.tracing is the only source of spans; FastAPI's would log exception messages.
+    assert not create_app()._native_telemetry.enabled()
