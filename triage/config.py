@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Classifier and routing.
     target_precision: float = 0.97
     min_examples_per_category: int = 20
+    # Off by default: keep examples of one label at least this alike (word TF-IDF cosine) in
+    # one cross-validation fold, for training data full of near-paraphrases (classify/folds.py).
+    paraphrase_similarity: float | None = Field(default=None, gt=0.0, le=1.0)
     shadow_enabled: bool = True
 
     # LLM fallback: off unless base URL and model are set.

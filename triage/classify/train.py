@@ -17,7 +17,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import NDArray
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
 from triage.classify import calibration, evaluate, thresholds
@@ -26,11 +26,12 @@ from triage.classify.classifier import (
     build_classifier,
     build_features,
     library_versions,
+    normalise,
     score_matrix,
     softmax,
 )
 from triage.classify.data import UNCLEAR, DataError, Example, data_hash
-from triage.classify.folds import FoldFeatures
+from triage.classify.folds import FoldFeatures, paraphrase_groups
 
 Progress = Callable[[str], None]
 Split = tuple[NDArray[np.int_], NDArray[np.int_]]
@@ -48,11 +49,19 @@ def _fit(classifier: Any, features: Any, y: NDArray[np.int_]) -> Any:
         return classifier.fit(features, y)
 
 
-def _split_count(y: NDArray[np.int_], folds: int) -> int:
-    largest = int(np.bincount(y).max())
-    if largest < 2:
+def _split_count(y: NDArray[np.int_], groups: NDArray[np.int_], folds: int) -> int:
+    if int(np.bincount(y).max()) < 2:
         raise DataError("too few examples: every category has a single example")
-    return min(folds, largest)
+    if np.unique(groups).size < 2:
+        raise DataError("too few distinct examples: they are all paraphrases of one another")
+    largest = max(np.unique(groups[y == label]).size for label in np.unique(y))
+    return min(folds, largest, np.unique(groups).size)
+
+
+def _groups(texts: list[str], y: NDArray[np.int_], similarity: float | None) -> NDArray[np.int_]:
+    if similarity is None:
+        return np.arange(len(texts))
+    return paraphrase_groups(texts, y, normalise, similarity)
 
 
 def _fit_fold(features: FoldFeatures, y: NDArray[np.int_], split: Split) -> NDArray[np.float64]:
@@ -63,13 +72,15 @@ def _fit_fold(features: FoldFeatures, y: NDArray[np.int_], split: Split) -> NDAr
 
 
 def _fit_all(
-    texts: list[str], y: NDArray[np.int_], folds: int
+    texts: list[str], y: NDArray[np.int_], groups: NDArray[np.int_], folds: int
 ) -> tuple[Pipeline, NDArray[np.float64]]:
     """The final model, and scores of every example from a model (vectoriser included) that
-    never saw it; fitted side by side, as liblinear and the sparse algebra free the GIL."""
+    saw neither it nor its paraphrases; fitted side by side, as liblinear and the sparse algebra
+    free the GIL."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "least populated class has fewer members than n_splits"
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, y))
+        folding = StratifiedGroupKFold(folds, shuffle=True, random_state=0)
+        splits = [s for s in folding.split(texts, y, groups) if s[1].size]
     features = FoldFeatures(build_features(), texts)
     jobs = [delayed(_fit_final)(texts, y), *(delayed(_fit_fold)(features, y, s) for s in splits)]
     fitted = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1), prefer="threads")(jobs)
@@ -131,20 +142,26 @@ def train(
     *,
     target_precision: float,
     min_examples: int,
+    paraphrase_similarity: float | None = None,
     categories: Sequence[str] | None = None,
     folds: int = FOLDS,
     progress: Progress = quiet,
 ) -> TrainedModel:
-    """Fit, calibrate and threshold a model on `examples`; categories default to their labels."""
+    """Fit, calibrate and threshold a model on `examples`; categories default to their labels.
+
+    With `paraphrase_similarity`, examples of one label at least that alike share a fold."""
     labels = sorted({example.label for example in examples})
     if len(labels) < 2:
         raise DataError("need examples of at least two categories to train")
     started = time.perf_counter()
     y = np.asarray([labels.index(example.label) for example in examples], dtype=int)
     texts = [example.text for example in examples]
-    splits = _split_count(y, folds)
+    groups = _groups(texts, y, paraphrase_similarity)
+    splits = _split_count(y, groups, folds)
     progress(f"{splits}-fold cross-validation on {len(examples)} examples in {len(labels)} labels")
-    pipeline, oof = _fit_all(texts, y, splits)
+    if paraphrase_similarity is not None:
+        progress(f"{np.unique(groups).size} groups of paraphrases at {paraphrase_similarity}")
+    pipeline, oof = _fit_all(texts, y, groups, splits)
     progress(f"calibrating; choosing thresholds for target precision {target_precision}")
     options = {"target_precision": target_precision, "min_examples": min_examples}
     temperature, chosen, cv = _calibrate_and_threshold(labels, y, oof, options)
@@ -164,6 +181,7 @@ def train(
             "counts": dict(sorted(Counter(e.label for e in examples).items())),
             "target_precision": target_precision,
             "min_examples_per_category": min_examples,
+            "paraphrase_similarity": paraphrase_similarity,
             "folds": splits,
             "train_seconds": seconds,
             "metrics": {"cv": cv},
