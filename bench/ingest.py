@@ -306,7 +306,8 @@ class _PgProbe:
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self.url, autocommit=True)
+            # Never prepared: the same probe works through PgBouncer in transaction mode.
+            self._conn = psycopg.connect(self.url, autocommit=True, prepare_threshold=None)
         return self._conn
 
     def unfinished(self) -> int:
