@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -52,9 +54,12 @@ def test_a_request_id_that_is_not_a_short_token_is_replaced(sent: str) -> None:
 
 
 def test_a_request_id_is_made_up_when_none_is_sent() -> None:
-    response = TestClient(_app()).get("/items/1")
+    client = TestClient(_app())
+    response = client.get("/items/1")
     made_up = response.headers["x-request-id"]
     assert len(made_up) == 32 and response.json()["request_id"] == made_up
+    assert uuid.UUID(made_up).version == 4
+    assert client.get("/items/1").headers["x-request-id"] != made_up
 
 
 def test_security_headers_never_override_the_route_s_own() -> None:

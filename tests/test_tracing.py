@@ -117,3 +117,15 @@ def test_tracing_is_off_unless_configured(
     _, _, job = scenario.routed_ticket(session, "zendesk", "8802")
     assert "trace" not in job.payload
     assert not tracing.configure(scenario.get_settings())
+
+
+def test_while_off_a_span_records_nothing_and_failures_still_raise() -> None:
+    assert not tracing.enabled()
+    with (
+        pytest.raises(ValueError),
+        tracing.span("ingest.flow", {"triage.source": "zendesk"}) as span,
+    ):
+        assert not span.is_recording()
+        assert not span.get_span_context().is_valid
+        raise ValueError("boom")
+    assert tracing.with_trace({"ticket_id": 1}) == {"ticket_id": 1}

@@ -3,6 +3,7 @@ in its text, the template that fits it best, and the [[markers]] of slots left t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,38 @@ def test_templates_are_ranked_by_fit_to_the_ticket(category: str, text: str, bes
     assert ranked[0][0].id == f"{category}_{best}"
     assert len(ranked) == len(tset.for_category(category))
     assert ranked[0][1] > ranked[-1][1]
+
+
+@pytest.mark.parametrize("month", slots.MONTH_NAMES)
+def test_every_month_name_is_a_date_in_both_orders_and_any_case(month: str) -> None:
+    for word in (month, month.upper(), month.capitalize()):
+        assert slots.DATE.search(f"paid on 14 {word} 2026").group(0) == f"14 {word} 2026"
+        assert slots.DATE.search(f"since {word} 3rd, 2026!").group(0) == f"{word} 3rd, 2026"
+        # A month name inside a longer word, or cut short, is no date.
+        assert slots.DATE.search(f"14 {word}x 2026") is None
+        if month[:-1] not in slots.MONTH_NAMES:
+            assert slots.DATE.search(f"{word[:-1]} 3") is None
+
+
+def test_the_trie_alternation_matches_exactly_its_words() -> None:
+    words = ["juni", "junio", "june", "mai", "mayo", "mars"]
+    pattern = re.compile(rf"(?:{slots.trie_alternation(words)})")
+    assert [
+        w for w in [*words, "jun", "junios", "ma", "marzo", ""] if pattern.fullmatch(w)
+    ] == words
+
+
+def test_ids_follow_their_own_keywords_and_the_first_valid_one_wins() -> None:
+    text = "Refund 2026, refund re_88812x; batch B-77123, transaction TX-55123, payout po_ab12cd34"
+    assert slots.extract(text) == {
+        "batch_id": "B-77123",
+        "payout_id": "po_ab12cd34",
+        "refund_id": "re_88812x",
+        "transaction_id": "TX-55123",
+    }
+
+
+def test_language_needs_twelve_letters() -> None:
+    # The model is sure of both; eleven letters are too few to go by.
+    assert language.detect("Zahlung 12 fehl") is None
+    assert language.detect("Zahlung 12 fehlt") == "de"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 # Templates exist in the first four; the others are detected so the page can say that a
@@ -46,11 +47,16 @@ def warm() -> None:
 def detect(text: str) -> str | None:
     """The ticket's language code, or None when the text is too short or the model unsure."""
     sample = text[:MAX_TEXT]
-    if sum(c.isalpha() for c in sample) < MIN_LETTERS:
+    if not _has_letters(sample, MIN_LETTERS):
         return None
     with _LOCK:  # the identifier keeps per-call state in numpy buffers
         language, probability = _identifier().classify(sample)
     return str(language) if probability >= MIN_PROBABILITY else None
+
+
+def _has_letters(text: str, n: int) -> bool:
+    """At least n letters: stops at the nth instead of counting a thousand characters."""
+    return sum(1 for _ in islice(filter(str.isalpha, text), n)) >= n
 
 
 def name(code: str | None) -> str:

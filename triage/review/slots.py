@@ -19,12 +19,41 @@ NUMBER = r"\d{1,3}(?:[.,\u00a0 ']\d{3}){0,4}(?:[.,]\d{1,2})?"
 AMOUNT_BEFORE = re.compile(rf"(?P<cur>{CURRENCIES}|[€$£])\s?(?P<num>{NUMBER})(?!\d)")
 AMOUNT_AFTER = re.compile(rf"(?<![\d.,])(?P<num>{NUMBER})\s?(?P<cur>{CURRENCIES}|€|£)")
 
-MONTHS = (
+_MONTH_WORDS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "januar|februar|märz|mai|juni|juli|oktober|dezember|"
     "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
     "janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre"
 )
+MONTH_NAMES = _MONTH_WORDS.split("|")
+
+
+def trie_alternation(words: list[str]) -> str:
+    """The same words as one regex alternation that shares their prefixes ("mar(?:ch|zo|s)" for
+    march, marzo and mars), so a position is ruled out after a character, not a try per word.
+    Each word here is followed by a word boundary or a space, so at most one of them can take
+    part in a match and the order of the branches does not matter."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branches(tree)
+
+
+def _branches(node: dict[str, dict]) -> str:
+    ends = "" in node
+    parts = [re.escape(char) + _branches(child) for char, child in node.items() if char]
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
+    if ends:
+        return f"(?:{body})?"
+    return body
+
+
+MONTHS = trie_alternation(MONTH_NAMES)
 DATE = re.compile(
     r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})"
     rf"|\d{{1,2}}\.?\s(?:de\s)?(?:{MONTHS})(?:\s(?:de\s)?\d{{4}})?"
@@ -42,9 +71,12 @@ KEYWORDS = {
     "invoice_id": r"invoice|rechnung|factura|facture",
     "transaction_id": r"transaction|transaktion|transacci[oó]n|zahlung",
 }
-KEYWORD_PATTERNS = {
-    slot: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for slot, words in KEYWORDS.items()
-}
+# One pass finds every slot's keywords: a group per slot names which one matched. No word is
+# another slot's keyword, so one pass finds exactly what a pass per slot would.
+KEYWORD = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{slot}>{words})" for slot, words in KEYWORDS.items()) + r")\b",
+    re.IGNORECASE,
+)
 PAYOUT_PREFIX = re.compile(r"\bpo_[A-Za-z0-9]{6,32}\b")
 
 CLOSINGS = re.compile(
@@ -65,10 +97,7 @@ def extract(text: str) -> dict[str, str]:
     date = DATE.search(text)
     if date:
         found["payout_date"] = date.group(0)
-    for slot, pattern in KEYWORD_PATTERNS.items():
-        value = _id_after(text, pattern)
-        if value:
-            found[slot] = value
+    found.update(_ids(text))
     prefixed = PAYOUT_PREFIX.search(text)
     if prefixed:
         found["payout_id"] = prefixed.group(0)
@@ -86,13 +115,18 @@ def _money(text: str) -> dict[str, str]:
     return {"amount": match.group("num").replace("\u00a0", " "), "currency": currency}
 
 
-def _id_after(text: str, keyword: re.Pattern[str]) -> str | None:
-    for match in keyword.finditer(text):
+def _ids(text: str) -> dict[str, str]:
+    """Each slot's id: the first one that follows one of its keywords, in KEYWORDS order."""
+    ids: dict[str, str] = {}
+    for match in KEYWORD.finditer(text):
+        slot = match.lastgroup
+        if slot is None or slot in ids:
+            continue
         window = text[match.end() : match.end() + WINDOW]
         token = ID_TOKEN.search(window)
         if token and not _redacted(window[: token.start()]) and _looks_like_id(token.group(0)):
-            return token.group(0).strip("-_")
-    return None
+            ids[slot] = token.group(0).strip("-_")
+    return {slot: ids[slot] for slot in KEYWORDS if slot in ids}
 
 
 def _looks_like_id(token: str) -> bool:
