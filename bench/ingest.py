@@ -1,22 +1,28 @@
 """Ingest throughput and latency: triage (redaction + classification in the path) on SQLite and on
-PostgreSQL, against a minimal FastAPI app that only parses the same JSON and inserts it into one
-SQLite table.
+PostgreSQL, against the issue's reference, a bare FastAPI app that only inserts the same JSON
+into one SQLite table through SQLAlchemy.
 
 Each runs as uvicorn on 127.0.0.1 and is driven by the same load generator at the same
-concurrency. Prints requests/s (in total and per serving process), p50 and p99, the servers' CPU
-per request, the write-back backlog when the last response came back and how long it took to
-drain, and the ratios. A row for an app that does no work at all is the generator's own floor, so
-the other rows can be read as the servers' cost and not the client's.
+concurrency. Prints requests/s (in total and per serving process), p50 and p99, the serving
+processes' CPU per request and, on PostgreSQL, the CPU per request of the job workers and of
+the PostgreSQL backends (all share the machine's cores with the generator), the write-back
+backlog when the last response came back and how long it took to drain, and the ratios. A row
+for an app that does no work at all is the generator's own floor; a row for the same bare app
+on the standard library's sqlite3 (no SQLAlchemy) is a harsher reference, printed for context.
 
 On PostgreSQL, `--processes N` runs N serving processes behind one port (uvicorn workers) and
 `--workers M` job-worker processes (`triage worker`) beside them, as the README deploys it.
 
-The generator sends pre-signed HTTP/1.1 requests over keep-alive sockets (asyncio streams, no
-HTTP client library): an httpx client spends about 2 ms of CPU per request on this machine and
-adds a p99 of about 200 ms of its own even against the do-nothing app.
+Generators: `--generator own` (the default) sends a fixed number of pre-signed requests over
+keep-alive sockets from this process (see bench/ingest_load.py); `--generator wrk` drives the
+same pre-signed requests with wrk (a separate C program: `apt-get install wrk`) for
+`--duration` seconds, as the issue is judged, with req/s and p99 read from `wrk --latency`.
+`--rounds N` repeats every server N times (interleaved, so load from elsewhere falls on all of
+them alike) and prints each round and the medians.
 
-    .venv/bin/python bench/ingest.py [--requests 3000] [--concurrency 16]
-        [--database sqlite|postgres|both] [--processes 1] [--workers 2] [--pg-url URL]
+    .venv/bin/python bench/ingest.py [--generator own|wrk] [--rounds 1] [--requests 3000]
+        [--duration 20] [--concurrency 16] [--database sqlite|postgres|both] [--processes 1]
+        [--workers 2] [--pg-url URL] [--sustain SECONDS [--rate R]]
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import gc
 import os
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,20 +49,12 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import ingest_load as load  # noqa: E402
 from bench.backlog import Backlog, Sampler, drive_at_rate  # noqa: E402
 from tests import signing  # noqa: E402
 
-TEXTS = [
-    "Hi, our settlement batch from Friday never reached the bank. Card 4111 1111 1111 1111 was "
-    "used by the customer, order 88812. Please check what happened with batch 2026-11-20.",
-    "Webhook deliveries to https://shop.example.com/hooks are timing out since 09:00 UTC, we see "
-    "evt_1Q2w3E4r5T retried 6 times. Signature verification also fails sometimes.",
-    "A customer disputed a payment of EUR 249.00 (reason 13.1). What evidence do you need and "
-    "when is the deadline? Contact me at ops@shop.example.",
-    "Refund re_3Nx9 for 45.10 USD shows succeeded but the customer says nothing arrived after 12 "
-    "days. Can you give me the ARN?",
-]
 WARMUP = 100
+REFERENCE = "bare SQLAlchemy"
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,11 @@ class Result:
     backlog: int | None = None
     drain_s: float | None = None
     trend: Backlog | None = None  # the backlog sampled while the requests went in
+    workers_ms: float | None = None  # CPU/req of the job-worker processes
+    backends_ms: float | None = None  # CPU/req of the PostgreSQL backends
 
 
-@dataclass(frozen=True)
+@dataclass
 class Target:
     """One server to drive: its command, environment, serving processes, and where its jobs are."""
 
@@ -80,6 +81,8 @@ class Target:
     processes: int = 1
     jobs: Callable[[], int] | None = None  # write-back jobs not yet done
     workers: list[list[str]] = field(default_factory=list)  # job-worker processes beside it
+    backends: Callable[[], list[int]] | None = None  # PostgreSQL backends serving it
+    fresh_tickets: bool = False  # each request must be a new ticket for the run to mean much
 
 
 def _free_port() -> int:
@@ -101,54 +104,8 @@ def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("server did not start")
 
 
-def _requests(port: int, first_id: int, n: int) -> list[bytes]:
-    """Signed requests, built before the clock starts: signing is the sender's cost. Zendesk
-    ticket ids are integers, so each run numbers its tickets from its own first id."""
-    out = []
-    for i in range(n):
-        payload = signing.zendesk_event(first_id + i, "Ticket", TEXTS[i % len(TEXTS)])
-        body = signing.dumps(payload)
-        headers = signing.zendesk_headers(body) | {"Content-Length": str(len(body))}
-        head = f"POST /webhooks/zendesk HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        out.append(head.encode() + b"\r\n" + body)
-    return out
-
-
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> bytes:
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    start = head.lower().find(b"content-length:")
-    if start < 0:
-        raise SystemExit(f"response without content-length: {head[:200]!r}")
-    length = int(head[start + 15 : head.find(b"\r\n", start)])
-    await reader.readexactly(length)
-    return head[9:12]
-
-
-async def _drive(port: int, requests: list[bytes], concurrency: int) -> list[float]:
-    latencies: list[float] = []
-    pending = iter(requests)
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for request in pending:
-            started = time.perf_counter()
-            status = await _exchange(reader, writer, request)
-            latencies.append(time.perf_counter() - started)
-            if status != b"202":
-                raise SystemExit(f"unexpected status {status.decode()}")
-        writer.close()
-        await writer.wait_closed()
-
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
-    return latencies
-
-
 def _cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a process, from /proc (Linux); None elsewhere."""
+    """utime + stime of a process, from /proc (Linux); None elsewhere or once it has gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -168,15 +125,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree_cpu(pids: list[int]) -> float | None:
-    """CPU seconds of the serving processes (uvicorn's workers count, not only its supervisor)."""
-    total = 0.0
-    for pid in pids:
-        cpu = _cpu_seconds(pid)
-        if cpu is None:
-            return None
-        total += cpu
-    return total
+def _tree_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds of each process still there (uvicorn's workers count, not its supervisor)."""
+    found = {pid: _cpu_seconds(pid) for pid in pids}
+    return {pid: cpu for pid, cpu in found.items() if cpu is not None}
+
+
+def _cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(after[pid] - before[pid] for pid in before if pid in after)
 
 
 def _percentile(sorted_values: list[float], fraction: float) -> float:
@@ -211,22 +167,36 @@ def _serving_pids(proc: subprocess.Popen[bytes], processes: int) -> list[int]:
     raise SystemExit("uvicorn workers did not start")
 
 
-def _measure(target: Target, args: argparse.Namespace) -> list[Result]:
+@dataclass(frozen=True)
+class Running:
+    """A started target: its port and the processes whose CPU is counted."""
+
+    target: Target
+    port: int
+    serving: list[int]
+    workers: list[int]
+    backends: list[int]
+
+
+def _measure(target: Target, args: argparse.Namespace, round_no: int) -> list[Result]:
     """The closed-loop run, then with --sustain the flood at a fixed rate; both with the backlog."""
     port = _free_port()
     proc = _spawn([*target.cmd, "--port", str(port)], target.env)
     workers = [_spawn(cmd, target.env) for cmd in target.workers]
+    first_id = 1_000_000 * (1 + round_no)
     try:
         _wait(f"http://127.0.0.1:{port}", proc)
-        pids = _serving_pids(proc, target.processes)
-        asyncio.run(_drive(port, _requests(port, 1, WARMUP), args.concurrency))
-        requests = _requests(port, 1_000_000, args.requests)
-        results = [_run(target, pids, requests, lambda: _drive(port, requests, args.concurrency))]
+        warmup = load.requests(port, first_id + 900_000, WARMUP)
+        asyncio.run(load.drive(port, warmup, args.concurrency))
+        backends = target.backends() if target.backends else []
+        serving = _serving_pids(proc, target.processes)
+        running = Running(target, port, serving, [w.pid for w in workers], backends)
+        results = [_closed_loop(running, args, first_id)]
         if args.sustain and target.jobs:
             rate = args.rate or results[0].rps
-            flood = _requests(port, 10_000_000, int(rate * args.sustain))
-            drive = lambda: drive_at_rate(port, flood, rate, args.concurrency, _exchange)  # noqa: E731
-            results.append(_run(target, pids, flood, drive))
+            flood = load.requests(port, 500_000_000 + first_id, int(rate * args.sustain))
+            drive = lambda: drive_at_rate(port, flood, rate, args.concurrency, load.exchange)  # noqa: E731
+            results.append(_run_own(running, flood, drive))
     finally:
         for child in [proc, *workers]:
             child.terminate()
@@ -235,24 +205,77 @@ def _measure(target: Target, args: argparse.Namespace) -> list[Result]:
     return results
 
 
-def _run(
-    target: Target, pids: list[int], requests: list[bytes], drive: Callable[[], Any]
-) -> Result:
-    n = len(requests)
-    gc.collect()
-    cpu_before = _tree_cpu(pids)
-    with Sampler(target.jobs or (lambda: 0)) as sampler:
+def _closed_loop(running: Running, args: argparse.Namespace, first_id: int) -> Result:
+    port = running.port
+    if args.generator == "wrk":
+        # Enough new tickets for 1,000 req/s; the apps that store nothing may cycle through less.
+        pool = int(args.duration * (1000 if running.target.fresh_tickets else 250))
+        return _run_wrk(running, load.requests(port, first_id, pool), args)
+    batch = load.requests(port, first_id, args.requests)
+    return _run_own(running, batch, lambda: load.drive(port, batch, args.concurrency))
+
+
+@dataclass
+class _Counters:
+    """CPU, and the backlog sampler, around one run."""
+
+    running: Running
+    serving: dict[int, float] = field(default_factory=dict)
+    workers: dict[int, float] = field(default_factory=dict)
+    backends: dict[int, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        gc.collect()
+        self.serving = _tree_cpu(self.running.serving)
+        self.workers = _tree_cpu(self.running.workers)
+        self.backends = _tree_cpu(self.running.backends)
+
+    def _per_request(self, before: dict[int, float], sent: int) -> float | None:
+        return _cpu_delta(before, _tree_cpu(list(before))) / sent * 1000 if before else None
+
+    def result(self, sent: int, seconds: float, p50: float, p99: float, sampler: Sampler) -> Result:
+        target = self.running.target
+        cpu = self._per_request(self.serving, sent)
+        workers = self._per_request(self.workers, sent)
+        backends = self._per_request(self.backends, sent)
+        backlog = target.jobs() if target.jobs else None
+        drain = _drain_seconds(target.jobs)
+        trend = sampler.summary(sent, seconds) if target.jobs else None
+        return Result(
+            sent / seconds,
+            p50,
+            p99,
+            cpu,
+            target.processes,
+            backlog,
+            drain,
+            trend,
+            workers,
+            backends,
+        )
+
+
+def _run_own(running: Running, batch: list[bytes], drive: Callable[[], Any]) -> Result:
+    counters = _Counters(running)
+    with Sampler(running.target.jobs or (lambda: 0)) as sampler:
         started = time.perf_counter()
         latencies = asyncio.run(drive())
         elapsed = time.perf_counter() - started
-    cpu_after = _tree_cpu(pids)
-    backlog = target.jobs() if target.jobs else None
-    drain = _drain_seconds(target.jobs)
     latencies.sort()
-    cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) / n * 1000
     p50, p99 = _percentile(latencies, 0.5) * 1000, _percentile(latencies, 0.99) * 1000
-    trend = sampler.summary(n, elapsed) if target.jobs else None
-    return Result(n / elapsed, p50, p99, cpu, target.processes, backlog, drain, trend)
+    return counters.result(len(batch), elapsed, p50, p99, sampler)
+
+
+def _run_wrk(running: Running, batch: list[bytes], args: argparse.Namespace) -> Result:
+    counters = _Counters(running)
+    with Sampler(running.target.jobs or (lambda: 0)) as sampler:
+        run = load.run_wrk(running.port, batch, args.concurrency, args.duration)
+    if run.failed:
+        # Reported, not fatal: one refused connection must not throw away the other rounds.
+        print(f"  {running.target.name}: wrk saw {run.failed} failed requests (non-2xx or errors)")
+    if running.target.fresh_tickets and run.sent > len(batch):
+        print(f"  note: {run.sent - len(batch)} requests beyond the pool were redeliveries")
+    return counters.result(run.sent, run.seconds, run.p50_ms, run.p99_ms, sampler)
 
 
 def _prepare(env: dict[str, str]) -> None:
@@ -273,17 +296,38 @@ def _sqlite_jobs(db: Path) -> Callable[[], int]:
     return unfinished
 
 
-def _pg_jobs(url: str) -> Callable[[], int]:
-    def unfinished() -> int:
-        with psycopg.connect(url) as conn:
-            row = conn.execute(UNFINISHED).fetchone()
-            return int(row[0]) if row else 0
+class _PgProbe:
+    """One autocommit connection for the backlog counts and the backend list (a connection per
+    sample would cost PostgreSQL a fork each time, on the cores being measured)."""
 
-    return unfinished
+    def __init__(self, url: str, name: str) -> None:
+        self.url, self.name = url, name
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            # Never prepared: the same probe works through PgBouncer in transaction mode.
+            self._conn = psycopg.connect(self.url, autocommit=True, prepare_threshold=None)
+        return self._conn
+
+    def unfinished(self) -> int:
+        row = self._connection().execute(UNFINISHED).fetchone()
+        return int(row[0]) if row else 0
+
+    def backends(self) -> list[int]:
+        rows = self._connection().execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (self.name,),
+        )
+        return [int(pid) for (pid,) in rows.fetchall()]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
 
 
-def _pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
-    """A fresh database for one run on the server behind admin_url, and how to drop it."""
+def _pg_database(admin_url: str) -> tuple[str, str, Callable[[], None]]:
+    """A fresh database for one run on the server behind admin_url, its name, and its drop."""
     name = f"triage_bench_{os.getpid()}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -294,24 +338,29 @@ def _pg_database(admin_url: str) -> tuple[str, Callable[[], None]]:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
-    return url, drop
+    return url, name, drop
 
 
 def _line(name: str, r: Result) -> str:
     cpu = f"{r.cpu_ms:5.2f} ms" if r.cpu_ms is not None else "   n/a"
     per = f"{r.rps / r.processes:7.1f}/proc" if r.processes > 1 else " " * 12
+    beside = "" if r.workers_ms is None else f" +workers {r.workers_ms:4.2f}"
+    beside += "" if r.backends_ms is None else f" +PG {r.backends_ms:4.2f}"
     backlog = (
         "" if r.backlog is None else f"   backlog {r.backlog:5d}, drained in {r.drain_s:5.1f} s"
     )
     return (
-        f"{name:16s} {r.rps:7.1f} req/s {per}  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:7.2f} ms"
-        f"  CPU/req {cpu}{backlog}"
+        f"{name:18s} {r.rps:7.1f} req/s {per}  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:7.2f} ms"
+        f"  CPU/req {cpu}{beside}{backlog}"
     )
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--generator", choices=("own", "wrk"), default="own")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every server; medians")
+    parser.add_argument("--requests", type=int, default=3000, help="per run (own generator)")
+    parser.add_argument("--duration", type=float, default=20, help="seconds per run (wrk)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--processes", type=int, default=1, help="serving processes (PostgreSQL)")
@@ -329,7 +378,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--rate", type=float, default=0, help="the flood's requests/s (default: the measured one)"
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.generator == "wrk":
+        load.wrk_path()  # says clearly what is missing before anything is set up
+    return args
 
 
 def _targets(
@@ -340,7 +392,8 @@ def _targets(
     triage_app = ["--factory", "triage.main:create_app"]
     targets = [
         Target("floor", [*uvicorn, "bench.ingest_baseline:null_app"], base),
-        Target("baseline", [*uvicorn, "bench.ingest_baseline:app"], base),
+        Target(REFERENCE, [*uvicorn, "bench.ingest_baseline:app"], base),
+        Target("bare sqlite3", [*uvicorn, "bench.ingest_baseline:raw_app"], base),
     ]
     cleanups: list[Callable[[], None]] = []
     if args.database in ("sqlite", "both"):
@@ -348,23 +401,56 @@ def _targets(
         env = base | {"TRIAGE_DATABASE_URL": f"sqlite:///{db}"}
         print("sqlite: migrating and training the first model ...", flush=True)
         _prepare(env)
-        targets.append(Target("triage sqlite", [*uvicorn, *triage_app], env, jobs=_sqlite_jobs(db)))
+        sqlite = Target("triage sqlite", [*uvicorn, *triage_app], env, jobs=_sqlite_jobs(db))
+        sqlite.fresh_tickets = True
+        targets.append(sqlite)
     if args.database in ("postgres", "both"):
-        url, drop = _pg_database(args.pg_url)
-        cleanups.append(drop)
-        env = base | {
-            "TRIAGE_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://", 1),
-            "TRIAGE_RUN_WORKER_IN_PROCESS": "false",
-        }
-        print("postgres: migrating and training the first model ...", flush=True)
-        _prepare(env)
-        serve = [*uvicorn, "--workers", str(args.processes), *triage_app]
-        worker = [str(bin_dir / "triage"), "worker"]
-        name = "triage postgres" + (f" x{args.processes}" if args.processes > 1 else "")
-        targets.append(
-            Target(name, serve, env, args.processes, _pg_jobs(url), [worker] * args.workers)
-        )
+        targets.append(_pg_target(args, base, uvicorn, triage_app, cleanups))
     return targets, cleanups
+
+
+def _pg_target(
+    args: argparse.Namespace,
+    base: dict[str, str],
+    uvicorn: list[str],
+    triage_app: list[str],
+    cleanups: list[Callable[[], None]],
+) -> Target:
+    url, name, drop = _pg_database(args.pg_url)
+    probe = _PgProbe(url, name)
+    cleanups += [probe.close, drop]
+    env = base | {
+        "TRIAGE_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://", 1),
+        "TRIAGE_RUN_WORKER_IN_PROCESS": "false",
+    }
+    print("postgres: migrating and training the first model ...", flush=True)
+    _prepare(env)
+    serve = [*uvicorn, "--workers", str(args.processes), *triage_app]
+    worker = [str(Path(sys.executable).parent / "triage"), "worker"]
+    label = "triage postgres" + (f" x{args.processes}" if args.processes > 1 else "")
+    target = Target(label, serve, env, args.processes, probe.unfinished, [worker] * args.workers)
+    target.backends, target.fresh_tickets = probe.backends, True
+    return target
+
+
+def _median(runs: list[Result]) -> Result:
+    def mid(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known else None
+
+    last = runs[-1]
+    return Result(
+        statistics.median(r.rps for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+        mid([r.cpu_ms for r in runs]),
+        last.processes,
+        last.backlog,
+        last.drain_s,
+        last.trend,
+        mid([r.workers_ms for r in runs]),
+        mid([r.backends_ms for r in runs]),
+    )
 
 
 def _summary(results: dict[str, Result]) -> None:
@@ -374,9 +460,9 @@ def _summary(results: dict[str, Result]) -> None:
     )
     for name, r in results.items():
         if name.startswith("triage"):
-            ratio = r.rps / results["baseline"].rps
+            ratio = r.rps / r.processes / results[REFERENCE].rps
             print(
-                f"{name}: throughput {ratio:.2f}x the baseline (target >= 1.5); "
+                f"{name}: per process {ratio:.2f}x the bare SQLAlchemy app (target >= 1.5); "
                 f"p99 {r.p99_ms:.1f} ms (target < 50 ms); CPU/req target about 1 ms"
             )
     if sqlite and postgres:
@@ -394,36 +480,51 @@ def main() -> None:
         "BASELINE_DB": str(tmp / "baseline.db"),
     }
     targets, cleanups = _targets(args, tmp, base)
-    results: dict[str, Result] = {}
+    rounds: list[dict[str, Result]] = []
     floods: dict[str, Result] = {}
     try:
-        for target in targets:
-            print(f"driving {target.name} ...", flush=True)
-            runs = _measure(target, args)
-            results[target.name] = runs[0]
-            if len(runs) > 1:
-                floods[target.name] = runs[1]
+        for round_no in range(args.rounds):
+            rounds.append({})
+            for target in targets:
+                print(f"round {round_no + 1}: driving {target.name} ...", flush=True)
+                runs = _measure(target, args, round_no)
+                rounds[-1][target.name] = runs[0]
+                if len(runs) > 1:
+                    floods[f"{target.name} r{round_no + 1}"] = runs[1]
     finally:
         for cleanup in cleanups:
             cleanup()
-    _report(args, results, floods)
+    _report(args, rounds, floods)
 
 
 def _report(
-    args: argparse.Namespace, results: dict[str, Result], floods: dict[str, Result]
+    args: argparse.Namespace, rounds: list[dict[str, Result]], floods: dict[str, Result]
 ) -> None:
-    print(f"\n{args.requests} requests at concurrency {args.concurrency}")
-    for name, r in results.items():
-        print(_line(name, r))
-        if r.trend is not None:
-            print(f"{'':16s} {r.trend.describe()}")
+    how = (
+        f"wrk, {args.duration:g} s per run"
+        if args.generator == "wrk"
+        else f"own generator, {args.requests} requests per run"
+    )
+    print(f"\n{how}, concurrency {args.concurrency}, load average {os.getloadavg()[0]:.2f}")
+    for round_no, results in enumerate(rounds, 1):
+        if len(rounds) > 1:
+            print(f"round {round_no}")
+        for name, r in results.items():
+            print(_line(name, r))
+            if r.trend is not None:
+                print(f"{'':18s} {r.trend.describe()}")
+    medians = {name: _median([r[name] for r in rounds]) for name in rounds[0]}
+    if len(rounds) > 1:
+        print(f"medians of {len(rounds)} rounds")
+        for name, r in medians.items():
+            print(_line(name, r))
     if floods:
         print(f"\nsustained flood, {args.sustain:.0f} s at a fixed rate (latency from when due)")
     for name, r in floods.items():
         print(_line(name, r))
         assert r.trend is not None
-        print(f"{'':16s} {r.trend.describe()}")
-    _summary(results)
+        print(f"{'':18s} {r.trend.describe()}")
+    _summary(medians)
 
 
 if __name__ == "__main__":

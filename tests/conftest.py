@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from triage import migrate
 from triage.config import Settings, get_settings
-from triage.db.engine import engine_for
+from triage.db.engine import engine_for, writer_engine_for
 
 PG_ADMIN_URL = os.environ.get("TRIAGE_TEST_DATABASE_URL", "")
 # The real-model tests are opt-in (`make test-llm` starts the model and sets this); without it
@@ -79,6 +79,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = _pg_url(name)
     yield url
     engine_for(url).dispose()
+    writer_engine_for(url).dispose()
     _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

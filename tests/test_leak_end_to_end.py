@@ -101,6 +101,9 @@ def configure(
         "SERVICENOW_PASSWORD": fake_sn.PASSWORD,
         "JOB_BACKOFF_BASE_SECONDS": "0.05",
         "LOG_LEVEL": "DEBUG",
+        # Four well-separated categories: at the default target every ticket would route, and
+        # the LLM path (where a model writes a card into its answer) must be exercised.
+        "TARGET_PRECISION": "0.999",
     }
     for name, value in env.items():
         monkeypatch.setenv(f"TRIAGE_{name}", value)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Classifier and routing.
     target_precision: float = 0.97
     min_examples_per_category: int = 20
+    # Off by default: keep examples of one label at least this alike (word TF-IDF cosine) in
+    # one cross-validation fold, for training data full of near-paraphrases (classify/folds.py).
+    paraphrase_similarity: float | None = Field(default=None, gt=0.0, le=1.0)
     shadow_enabled: bool = True
 
     # LLM fallback: off unless base URL and model are set.
@@ -96,6 +99,9 @@ class Settings(BaseSettings):
     worker_busy_pause_seconds: float = 5.0
     # Jobs a worker claims per round trip; their completions are recorded together too.
     worker_batch_size: Annotated[int, Field(ge=1, le=256)] = 16
+    # After a claim that found fewer due jobs than a batch, a worker waits this long before the
+    # next, so that under a steady trickle it claims many jobs per round trip, not one.
+    worker_linger_seconds: float = Field(default=0.2, ge=0)
     # PostgreSQL connections per process: kept open, and borrowed beyond that under bursts.
     db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 10
     db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10

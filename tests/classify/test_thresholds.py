@@ -1,12 +1,11 @@
 import numpy as np
-import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triage.classify.thresholds import (
-    SHRINK,
     category_threshold,
     choose_thresholds,
     hindsight_coverage,
-    shrunk,
 )
 
 
@@ -49,41 +48,91 @@ def test_hindsight_coverage_is_the_best_single_cutoff():
     assert hindsight_coverage([0.9], [False], 0.5) == 0.0
 
 
-def test_a_category_is_shrunk_toward_the_shared_cutoff_by_its_sample_size():
-    assert shrunk(0.6, 0.9, 0) == 0.9
-    assert shrunk(0.6, 0.9, int(SHRINK)) == pytest.approx(0.75)
-    assert shrunk(0.6, 0.9, 10_000) == pytest.approx(0.6, abs=0.001)
-    # A category that never reaches the target alone is pulled up toward 1.0.
-    assert shrunk(None, 0.9, int(SHRINK)) == pytest.approx(0.95)
+def _routed_precision(
+    chosen: dict[str, float | None], y_true: list[str], y_pred: list[str], conf: list[float]
+) -> tuple[float, float]:
+    routed = [
+        chosen.get(p) is not None and c >= chosen[p]  # type: ignore[operator]
+        for p, c in zip(y_pred, conf, strict=True)
+    ]
+    hits = [r and t == p for r, t, p in zip(routed, y_true, y_pred, strict=True)]
+    n = sum(routed)
+    return (sum(hits) / n if n else 1.0), n / len(routed)
 
 
-def _three_categories() -> tuple[list[str], list[str], list[float]]:
-    # 40 predictions each of "a" and "b" at 0.60, 0.61, ... 0.99; "b" is wrong at 0.60 and 0.61.
-    # "c" is predicted twice, right, at 0.99.
-    steps = [round(0.60 + 0.01 * i, 2) for i in range(40)]
-    y_true = ["a"] * 40 + ["a", "a"] + ["b"] * 38 + ["c", "c"]
-    y_pred = ["a"] * 40 + ["b"] * 40 + ["c", "c"]
-    return y_true, y_pred, steps + steps + [0.99, 0.99]
+def _easy_and_hard() -> tuple[list[str], list[str], list[float]]:
+    # 200 predictions each at 0.500, 0.5025, ... 0.9975. "easy" is always right; "hard" is
+    # wrong on every other prediction below 0.9 and right from 0.9 up.
+    steps = [0.5 + 0.0025 * i for i in range(200)]
+    hard_true = ["easy" if c < 0.9 and i % 2 else "hard" for i, c in enumerate(steps)]
+    return ["easy"] * 200 + hard_true, ["easy"] * 200 + ["hard"] * 200, steps + steps
 
 
-def test_choose_thresholds_shares_one_cutoff_and_shrinks_each_category_toward_it():
-    y_true, y_pred, conf = _three_categories()
-    counts = {"a": 42, "b": 38, "c": 2}
-    chosen = choose_thresholds(["a", "b", "c"], y_true, y_pred, conf, 0.98, counts, 3)
-    # Shared (a and b together): 77 of 78 right from 0.61 up = 0.987; from 0.60, 78/80 = 0.975.
-    # Own: "a" is always right (0.60); "b" is 38/39 from 0.61, 38/38 from 0.62.
-    assert chosen["a"] == pytest.approx((40 * 0.60 + SHRINK * 0.61) / (40 + SHRINK), abs=1e-6)
-    assert chosen["b"] == pytest.approx((40 * 0.62 + SHRINK * 0.61) / (40 + SHRINK), abs=1e-6)
-    assert chosen["c"] is None  # fewer training examples than the minimum
+def test_one_cut_for_all_routes_the_easy_category_from_a_lower_confidence():
+    y_true, y_pred, conf = _easy_and_hard()
+    counts = {"easy": 280, "hard": 120}
+    chosen = choose_thresholds(["easy", "hard"], y_true, y_pred, conf, 0.95, counts, 20)
+    easy, hard = chosen["easy"], chosen["hard"]
+    assert easy is not None and hard is not None
+    assert easy < 0.6 < 0.8 < hard
+    precision, coverage = _routed_precision(chosen, y_true, y_pred, conf)
+    assert 0.95 <= precision < 0.97
+    # One cut on confidence alone would have to stop above the hard category's mistakes.
+    single = hindsight_coverage(conf, [t == p for t, p in zip(y_true, y_pred, strict=True)], 0.95)
+    assert coverage > single + 0.2
 
 
-def test_never_route_labels_and_unreachable_targets_get_no_threshold():
-    y_true, y_pred, conf = _three_categories()
-    counts = {"a": 42, "b": 38, "c": 2}
-    chosen = choose_thresholds(["a", "b", "c"], y_true, y_pred, conf, 0.9, counts, 1, {"a"})
-    assert chosen["a"] is None and chosen["b"] is not None and chosen["c"] is not None
-    wrong = ["b"] * len(y_true)
-    assert choose_thresholds(["a", "b"], y_true, wrong, conf, 0.99, counts, 1) == {
+def test_a_category_with_few_predictions_follows_the_shared_curve():
+    y_true, y_pred, conf = _easy_and_hard()
+    # Three predictions of "rare", all right, at 0.55: alone they would route from 0.55.
+    y_true, y_pred, conf = y_true + ["rare"] * 3, y_pred + ["rare"] * 3, conf + [0.55] * 3
+    counts = {"easy": 280, "hard": 120, "rare": 30}
+    chosen = choose_thresholds(["easy", "hard", "rare"], y_true, y_pred, conf, 0.95, counts, 20)
+    rare, easy, hard = chosen["rare"], chosen["easy"], chosen["hard"]
+    assert rare is not None and easy is not None and hard is not None
+    assert easy < rare < hard
+
+
+def test_never_route_labels_and_small_categories_get_no_threshold():
+    y_true, y_pred, conf = _easy_and_hard()
+    counts = {"easy": 280, "hard": 10}
+    chosen = choose_thresholds(["easy", "hard"], y_true, y_pred, conf, 0.9, counts, 20)
+    assert chosen["hard"] is None and chosen["easy"] is not None
+    chosen = choose_thresholds(["easy", "hard"], y_true, y_pred, conf, 0.9, counts, 1, {"easy"})
+    assert chosen["easy"] is None and chosen["hard"] is not None
+
+
+def test_unreachable_target_routes_nothing_and_all_right_routes_everything():
+    wrong = ["b"] * 4
+    assert choose_thresholds(["a", "b"], ["a"] * 4, wrong, [0.9] * 4, 0.5, {"b": 9}, 1) == {
         "a": None,
         "b": None,
     }
+    chosen = choose_thresholds(
+        ["a", "b"], ["a", "b"], ["a", "b"], [0.4, 0.7], 0.99, {"a": 5, "b": 5}, 1
+    )
+    assert chosen == {"a": 0.4, "b": 0.4}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        # Confidences on a grid: ties are exact, as the model's own are.
+        st.tuples(
+            st.sampled_from("abc"), st.booleans(), st.integers(34, 100).map(lambda i: i / 100)
+        ),
+        min_size=5,
+        max_size=120,
+    ),
+    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+def test_the_routed_out_of_fold_predictions_reach_the_target(
+    rows: list[tuple[str, bool, float]], target: float
+) -> None:
+    y_pred = [p for p, _, _ in rows]
+    y_true = [p if right else "other" for p, right, _ in rows]
+    conf = [c for _, _, c in rows]
+    counts = {"a": 50, "b": 50, "c": 50}
+    chosen = choose_thresholds(["a", "b", "c", "other"], y_true, y_pred, conf, target, counts, 1)
+    precision, _coverage = _routed_precision(chosen, y_true, y_pred, conf)
+    assert precision >= target

@@ -4,7 +4,7 @@ import pytest
 from tests.classify.samples import EXAMPLES
 from triage.classify.classifier import TrainedModel
 from triage.classify.data import UNCLEAR, DataError, Example
-from triage.classify.train import train
+from triage.classify.train import MAX_REPEATS, REPEAT_UNTIL, repeats_for, train
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +63,15 @@ def test_metadata_records_cross_validation(model: TrainedModel):
     assert model.metadata["n_train"] == len(EXAMPLES)
     assert set(model.metadata["metrics"]["cv"]) >= {"accuracy", "auto_rate", "auto_precision"}
     assert len(model.metadata["training_data_hash"]) == 64
+
+
+def test_small_sets_pool_several_rounds_of_cross_validation(model: TrainedModel):
+    assert repeats_for(len(EXAMPLES)) == model.metadata["cv_rounds"] == MAX_REPEATS
+    assert repeats_for(REPEAT_UNTIL // 2) == 2
+    assert repeats_for(15_000) == 1
+    # Each round scores every example once, so the pooled metrics rest on all of them.
+    per_class = model.metadata["metrics"]["cv"]["per_class"]
+    assert sum(c["support"] for c in per_class.values()) == MAX_REPEATS * len(EXAMPLES)
 
 
 def test_unclear_is_learned_but_never_auto_routes():

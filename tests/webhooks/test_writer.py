@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import Session, func, select
 
 from triage import flows
 from triage.config import Settings, get_settings
-from triage.db.engine import engine_for
+from triage.db.engine import engine_for, writer_engine_for
 from triage.db.sqlite import WalCheckpointer, write_transaction_lock
 from triage.tickets.models import Comment, Delivery, Ticket, TicketEvent
 from triage.webhooks.writer import BatchWriter
@@ -90,7 +90,7 @@ def test_one_bad_event_fails_alone(settings: Settings, session: Session) -> None
     events = [_created(1), _created(2), bad]
     accepted_before = _accepted_so_far()
     writer = BatchWriter()
-    engine = engine_for(settings.database_url)
+    engine = writer_engine_for(settings.database_url)
     outcomes: list[str] = []
     event.listen(engine, "commit", lambda _conn: outcomes.append("commit"))
     event.listen(engine, "rollback", lambda _conn: outcomes.append("rollback"))
@@ -116,6 +116,29 @@ def test_one_bad_event_fails_alone(settings: Settings, session: Session) -> None
     # The batch holding the bad event was tried whole and rolled back, then the bad event alone:
     # two rollbacks. Writing each event on its own from the start would roll back only once.
     assert sorted(outcomes) == ["commit", "commit", "rollback", "rollback"]
+
+
+def test_a_dead_connection_costs_a_retry_not_a_delivery(
+    settings: Settings, session: Session
+) -> None:
+    # The writer's pool skips the checkout ping; a connection that died since its last batch
+    # (a database restart, a proxy closing it) must fail only that attempt.
+    writer = BatchWriter()
+    first = asyncio.run(_store_all(writer, settings.database_url, [_created(1)]))
+    assert isinstance(first[0], flows.IngestResult)
+    if session.get_bind().dialect.name == "postgresql":
+        killed = session.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+        assert killed >= 1  # the writer's pooled connection, at least
+    second = asyncio.run(_store_all(writer, settings.database_url, [_created(2), _created(3)]))
+
+    assert all(isinstance(r, flows.IngestResult) and not r.duplicate for r in second)
+    stored = session.exec(select(Ticket.external_id).order_by(Ticket.external_id)).all()
+    assert stored == ["1", "2", "3"]
 
 
 @pytest.fixture

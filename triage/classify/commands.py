@@ -59,6 +59,7 @@ def _train_to_dir(files: list[Path], taxonomy: Path | None, out: Path) -> None:
         examples,
         target_precision=settings.target_precision,
         min_examples=settings.min_examples_per_category,
+        paraphrase_similarity=settings.paraphrase_similarity,
         categories=categories,
         progress=_progress,
     )

@@ -8,6 +8,16 @@ the vocabulary of all the data, and each fold keeps the columns its own training
 kept (`min_df`) with IDF weights from those rows only. For the rows it scores this equals a
 `TfidfVectorizer` fitted on the fold, up to the order of the columns, which a linear model
 ignores.
+
+Near-paraphrases of one label (people writing the same request in nearly the same words) are
+kept in the same fold by `paraphrase_groups` when training asks for it: when one of a pair is
+held out while its twin trains the model, the held-out score is as sure as a score on a
+memorised example, and thresholds learned from such scores route new tickets that are not
+paraphrases of anything too eagerly. On CLINC150, whose training queries are crowd-written
+paraphrases, grouping at 0.55 makes the out-of-fold accuracy match the validation set's (0.93,
+where plain folds give 0.955). On hand-written tickets and on Banking77 the held-out sets are
+easier than plain folds already say, and grouping only costs coverage, so it is off by default
+(TRIAGE_PARAPHRASE_SIMILARITY).
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
@@ -70,3 +81,26 @@ def _part(vectoriser: TfidfVectorizer, counts: sp.csr_matrix, train: NDArray[np.
         idf = np.log((n + smooth) / (df + smooth)) + 1.0
         matrix = matrix @ sp.diags(idf)
     return normalize(matrix, norm=vectoriser.norm) if vectoriser.norm else matrix
+
+
+def paraphrase_groups(
+    texts: Sequence[str],
+    y: NDArray[np.int_],
+    preprocessor: Any,
+    similarity: float,
+) -> NDArray[np.int_]:
+    """A group id per text: examples of one label at least `similarity` alike, and the examples
+    alike to those, share a group. Only pairs within a label are compared (a block per label)."""
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=preprocessor)
+    matrix = sp.csr_matrix(words.fit_transform(texts))
+    rows: list[NDArray[np.int_]] = []
+    cols: list[NDArray[np.int_]] = []
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        alike = sp.coo_matrix(matrix[members] @ matrix[members].T)
+        keep = alike.data >= similarity
+        rows.append(members[alike.row[keep]])
+        cols.append(members[alike.col[keep]])
+    edges = np.concatenate(rows), np.concatenate(cols)
+    graph = sp.coo_matrix((np.ones(edges[0].size), edges), shape=(len(texts), len(texts)))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=int)

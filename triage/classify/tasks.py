@@ -107,6 +107,7 @@ def train_from_labels(
         examples,
         target_precision=settings.target_precision,
         min_examples=settings.min_examples_per_category,
+        paraphrase_similarity=settings.paraphrase_similarity,
         categories=categories,
         progress=progress,
     )

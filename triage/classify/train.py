@@ -17,7 +17,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import NDArray
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
 from triage.classify import calibration, evaluate, thresholds
@@ -26,15 +26,20 @@ from triage.classify.classifier import (
     build_classifier,
     build_features,
     library_versions,
+    normalise,
     score_matrix,
     softmax,
 )
 from triage.classify.data import UNCLEAR, DataError, Example, data_hash
-from triage.classify.folds import FoldFeatures
+from triage.classify.folds import FoldFeatures, paraphrase_groups
 
 Progress = Callable[[str], None]
 Split = tuple[NDArray[np.int_], NDArray[np.int_]]
 FOLDS = 5
+# Small training sets are cross-validated in up to MAX_REPEATS rounds, until about REPEAT_UNTIL
+# out-of-fold scores are pooled.
+MAX_REPEATS = 3
+REPEAT_UNTIL = 3000
 
 
 def quiet(_message: str) -> None:
@@ -48,11 +53,19 @@ def _fit(classifier: Any, features: Any, y: NDArray[np.int_]) -> Any:
         return classifier.fit(features, y)
 
 
-def _split_count(y: NDArray[np.int_], folds: int) -> int:
-    largest = int(np.bincount(y).max())
-    if largest < 2:
+def _split_count(y: NDArray[np.int_], groups: NDArray[np.int_], folds: int) -> int:
+    if int(np.bincount(y).max()) < 2:
         raise DataError("too few examples: every category has a single example")
-    return min(folds, largest)
+    if np.unique(groups).size < 2:
+        raise DataError("too few distinct examples: they are all paraphrases of one another")
+    largest = max(np.unique(groups[y == label]).size for label in np.unique(y))
+    return min(folds, largest, np.unique(groups).size)
+
+
+def _groups(texts: list[str], y: NDArray[np.int_], similarity: float | None) -> NDArray[np.int_]:
+    if similarity is None:
+        return np.arange(len(texts))
+    return paraphrase_groups(texts, y, normalise, similarity)
 
 
 def _fit_fold(features: FoldFeatures, y: NDArray[np.int_], split: Split) -> NDArray[np.float64]:
@@ -62,21 +75,37 @@ def _fit_fold(features: FoldFeatures, y: NDArray[np.int_], split: Split) -> NDAr
     return score_matrix(model, matrix[held_out], int(y.max()) + 1)
 
 
-def _fit_all(
-    texts: list[str], y: NDArray[np.int_], folds: int
-) -> tuple[Pipeline, NDArray[np.float64]]:
-    """The final model, and scores of every example from a model (vectoriser included) that
-    never saw it; fitted side by side, as liblinear and the sparse algebra free the GIL."""
+def repeats_for(n: int) -> int:
+    """Rounds of cross-validation: a few hundred examples give thresholds that move by several
+    points of coverage with the shuffle of the folds, so small sets are folded several times
+    and every round's out-of-fold scores are pooled."""
+    return max(1, min(MAX_REPEATS, -(-REPEAT_UNTIL // n)))
+
+
+def _splits(
+    texts: list[str], y: NDArray[np.int_], groups: NDArray[np.int_], folds: int
+) -> list[Split]:
+    splits: list[Split] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "least populated class has fewer members than n_splits"
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, y))
+        for seed in range(repeats_for(y.size)):
+            folding = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+            splits += [s for s in folding.split(texts, y, groups) if s[1].size]
+    return splits
+
+
+def _fit_all(
+    texts: list[str], y: NDArray[np.int_], groups: NDArray[np.int_], folds: int
+) -> tuple[Pipeline, NDArray[np.float64], NDArray[np.int_]]:
+    """The final model, and scores of every example (once per round) from a model, vectoriser
+    included, that saw neither it nor its paraphrases, with their labels; fitted side by side,
+    as liblinear and the sparse algebra free the GIL."""
+    splits = _splits(texts, y, groups, folds)
     features = FoldFeatures(build_features(), texts)
     jobs = [delayed(_fit_final)(texts, y), *(delayed(_fit_fold)(features, y, s) for s in splits)]
     fitted = Parallel(n_jobs=min(len(jobs), os.cpu_count() or 1), prefer="threads")(jobs)
-    oof = np.zeros((y.size, int(y.max()) + 1))
-    for (_, held_out), fold_scores in zip(splits, fitted[1:], strict=True):
-        oof[held_out] = fold_scores
-    return fitted[0], oof
+    held_out = np.concatenate([h for _, h in splits])
+    return fitted[0], np.vstack(fitted[1:]), y[held_out]
 
 
 def _fit_final(texts: list[str], y: NDArray[np.int_]) -> Pipeline:
@@ -110,7 +139,7 @@ def _calibrate_and_threshold(
         predicted,
         confidence,
         settings["target_precision"],
-        Counter(true),
+        settings["counts"],
         settings["min_examples"],
         never_route={UNCLEAR},
     )
@@ -131,23 +160,37 @@ def train(
     *,
     target_precision: float,
     min_examples: int,
+    paraphrase_similarity: float | None = None,
     categories: Sequence[str] | None = None,
     folds: int = FOLDS,
     progress: Progress = quiet,
 ) -> TrainedModel:
-    """Fit, calibrate and threshold a model on `examples`; categories default to their labels."""
+    """Fit, calibrate and threshold a model on `examples`; categories default to their labels.
+
+    With `paraphrase_similarity`, examples of one label at least that alike share a fold."""
     labels = sorted({example.label for example in examples})
     if len(labels) < 2:
         raise DataError("need examples of at least two categories to train")
     started = time.perf_counter()
     y = np.asarray([labels.index(example.label) for example in examples], dtype=int)
     texts = [example.text for example in examples]
-    splits = _split_count(y, folds)
-    progress(f"{splits}-fold cross-validation on {len(examples)} examples in {len(labels)} labels")
-    pipeline, oof = _fit_all(texts, y, splits)
+    groups = _groups(texts, y, paraphrase_similarity)
+    splits = _split_count(y, groups, folds)
+    rounds = repeats_for(len(examples))
+    progress(
+        f"{splits}-fold cross-validation ({rounds} round{'s' if rounds > 1 else ''}) on "
+        f"{len(examples)} examples in {len(labels)} labels"
+    )
+    if paraphrase_similarity is not None:
+        progress(f"{np.unique(groups).size} groups of paraphrases at {paraphrase_similarity}")
+    pipeline, oof, oof_y = _fit_all(texts, y, groups, splits)
     progress(f"calibrating; choosing thresholds for target precision {target_precision}")
-    options = {"target_precision": target_precision, "min_examples": min_examples}
-    temperature, chosen, cv = _calibrate_and_threshold(labels, y, oof, options)
+    options = {
+        "target_precision": target_precision,
+        "min_examples": min_examples,
+        "counts": Counter(example.label for example in examples),
+    }
+    temperature, chosen, cv = _calibrate_and_threshold(labels, oof_y, oof, options)
     seconds = round(time.perf_counter() - started, 2)
     progress(
         f"done in {seconds}s: cv accuracy {cv['accuracy']}, auto_rate {cv['auto_rate']}, "
@@ -164,7 +207,9 @@ def train(
             "counts": dict(sorted(Counter(e.label for e in examples).items())),
             "target_precision": target_precision,
             "min_examples_per_category": min_examples,
+            "paraphrase_similarity": paraphrase_similarity,
             "folds": splits,
+            "cv_rounds": rounds,
             "train_seconds": seconds,
             "metrics": {"cv": cv},
             "library_versions": library_versions(),

@@ -68,6 +68,24 @@ def engine_for(url: str) -> Engine:
     )
 
 
+@lru_cache(maxsize=8)
+def writer_engine_for(url: str) -> Engine:
+    """The engine of the ingest batch writer: on PostgreSQL a pool of its own without the
+    checkout ping, a round trip per batch on the path every acknowledgement waits for. A dead
+    connection fails its batch instead; SQLAlchemy then drops the pool's connections and the
+    writer stores each event of that batch alone on a fresh one, so nothing is lost or
+    acknowledged unwritten. On SQLite the one engine, so that the write lock stays one lock."""
+    if url.startswith("sqlite"):
+        return engine_for(url)
+    settings = get_settings()
+    return create_engine(
+        url,
+        pool_size=1,  # one writer thread
+        max_overflow=settings.db_max_overflow,
+        connect_args={"prepare_threshold": settings.db_prepare_threshold},
+    )
+
+
 def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -30,9 +31,8 @@ class Lease:
         self.job_id = job_id
         self.worker_id = worker_id
         self.lease_seconds = lease_seconds
+        self.interval = max(lease_seconds / 3, MIN_INTERVAL_SECONDS)
         self.lost = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{job_id}", daemon=True)
 
     def renew(self) -> bool:
         if self.lost.is_set():
@@ -45,23 +45,61 @@ class Lease:
             return True
         if not held:
             self.lost.set()
+            log.warning("job %s: lease lost to another worker", self.job_id)
         return held
 
-    def _beat(self) -> None:
-        interval = max(self.lease_seconds / 3, MIN_INTERVAL_SECONDS)
-        while not self._stop.wait(interval):
-            if not self.renew():
-                log.warning("job %s: lease lost to another worker", self.job_id)
-                return
 
-    def start(self) -> None:
-        self._thread.start()
+class Heartbeat:
+    """One thread per process renews every lease in hand when it is due.
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
+    A thread per job would cost a start and a join for every job, most of which (a dry-run
+    note, a quick write-back) finish long before their first renewal is due.
+    """
+
+    def __init__(self) -> None:
+        self._due: dict[Lease, float] = {}
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._wake_at = 0.0  # when the thread's current wait ends
+
+    def add(self, lease: Lease) -> None:
+        with self._changed:
+            due = time.monotonic() + lease.interval
+            self._due[lease] = due
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="lease-heartbeat")
+                self._thread.daemon = True
+                self._thread.start()
+            if due < self._wake_at:  # waking the thread for nothing would take the GIL from us
+                self._changed.notify()
+
+    def remove(self, lease: Lease) -> None:
+        with self._changed:
+            self._due.pop(lease, None)
+
+    def _run(self) -> None:
+        while True:
+            for lease in self._wait_for_due():
+                # Renewed outside the lock: adding and removing leases never waits on the database.
+                held = lease.renew()
+                with self._changed:
+                    if held and lease in self._due:
+                        self._due[lease] = time.monotonic() + lease.interval
+                    else:
+                        self._due.pop(lease, None)
+
+    def _wait_for_due(self) -> list[Lease]:
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                due = [lease for lease, when in self._due.items() if when <= now]
+                if due:
+                    return due
+                self._wake_at = min(self._due.values(), default=now + MIN_INTERVAL_SECONDS * 50)
+                self._changed.wait(self._wake_at - now)
 
 
+_HEARTBEAT = Heartbeat()
 _CURRENT: ContextVar[Lease | None] = ContextVar("triage_job_lease", default=None)
 
 
@@ -70,11 +108,11 @@ def held(job_id: int, worker_id: str, lease_seconds: float) -> Iterator[Lease]:
     """Keep the lease renewed for the duration of the block, and make it `check()`able."""
     lease = Lease(job_id, worker_id, lease_seconds)
     token = _CURRENT.set(lease)
-    lease.start()
+    _HEARTBEAT.add(lease)
     try:
         yield lease
     finally:
-        lease.stop()
+        _HEARTBEAT.remove(lease)
         _CURRENT.reset(token)
 
 

@@ -127,9 +127,13 @@ class Worker:
 
     @contextmanager
     def _reader(self) -> Iterator[Session]:
-        """One connection for the read-only handlers of a batch (one checkout, one ping)."""
+        """One connection and one transaction for the read-only handlers of a batch (one
+        checkout, one ping, one rollback at the end)."""
         with get_engine().connect() as conn, Session(bind=conn, expire_on_commit=False) as session:
-            yield session
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def _release(self, job_ids: list[int]) -> None:
         if job_ids:
@@ -150,11 +154,16 @@ class Worker:
                 ran = self.run_batch(stop, yield_to)
             except Exception as exc:  # the database may be briefly unreachable; keep serving
                 log.error("worker %s: %s", self.worker_id, type(exc).__name__)
-                ran = False
+                ran = 0
             if not ran:
                 stop.wait(self.settings.job_poll_seconds)
             elif yield_to is not None:
                 self._yield(stop, yield_to)
+            elif ran < self.settings.worker_batch_size:
+                # The queue is drained: let the next jobs gather, so that their claim, reads and
+                # completion are shared by several (each costs this process and PostgreSQL CPU
+                # that the serving processes on the same cores would otherwise have).
+                stop.wait(self.settings.worker_linger_seconds)
 
     def run_passes_when_due(self) -> int:
         """The periodic passes (spike detection queues its jobs here), every
@@ -241,16 +250,18 @@ class Worker:
     def _run_reading(
         self, fn: handlers.Handler, job: Job, reader: Session, completions: batch.Completions
     ) -> None:
-        """A handler that only reads: its transaction is rolled back (nothing it could have
-        written is kept) and its completion waits for the batch's."""
+        """A handler that only reads: its reads share the batch's reading transaction, which is
+        rolled back when the batch ends or a handler fails (nothing it could have written is
+        kept), and its completion waits for the batch's."""
         assert job.id is not None
         started = time.monotonic()
         try:
             # Renewed while it runs, and checked right before each write upstream (lease.check).
             with lease.held(job.id, self.worker_id, self.settings.job_lease_seconds):
                 result = fn(reader, job)
-        finally:
+        except BaseException:
             reader.rollback()
+            raise
         completions.add(job, result, time.monotonic() - started)
 
     def _fail(

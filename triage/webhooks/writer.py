@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from triage import flows, tracing
 from triage.config import Settings, get_settings
-from triage.db.engine import engine_for
+from triage.db.engine import writer_engine_for
 from triage.db.sqlite import write_transaction_lock
 from triage.errors import TriageError
 from triage.tickets.models import TicketEvent
@@ -112,7 +112,7 @@ class BatchWriter:
                     _hand_back(pending, outcome)
 
     def _write(self, batch: list[_Pending]) -> list[flows.IngestResult | BaseException]:
-        engine = engine_for(batch[0].url)
+        engine = writer_engine_for(batch[0].url)
         try:
             return self._write_together(engine, batch)
         except Exception as exc:
