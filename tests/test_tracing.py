@@ -28,9 +28,9 @@ from triage.jobs.worker import Worker
 from triage.main import create_app
 
 # A real problem between two categories: the classifier is unsure, and the LLM is asked.
-SUBJECT = "Question about the deposit"
-BODY = "The deposit was smaller than the sales total this week, can you explain the difference?"
-TEXT_WORDS = ("Question", "deposit", "smaller", "sales total", "difference")
+SUBJECT = "Deposit and refunds"
+BODY = "The deposit is smaller than expected, is that because of the refunds we issued?"
+TEXT_WORDS = ("Deposit", "refunds", "smaller", "expected", "issued")
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The classifier: word and character n-gram TF-IDF, a linear SVM, temperature-scaled probabilities.
+"""The classifier: word and character n-gram TF-IDF, a multi-class linear SVM, temperature-scaled
+probabilities.
 
 Character n-grams (within word boundaries) carry typos, inflections and the German, Spanish and
 French tickets; word bigrams carry phrases ("payout failed" vs "payment failed"). The SVM's
@@ -66,9 +67,17 @@ def build_features() -> FeatureUnion:
 
 
 def build_classifier() -> LinearSVC:
-    # Balanced: how many examples a label file holds says how much was written for it, not how
-    # often such tickets arrive, so a bigger file must not pull borderline tickets its way.
-    return LinearSVC(C=0.5, class_weight="balanced")
+    """One joint multi-class SVM (Crammer-Singer) rather than one SVM per class against the rest:
+    its scores are comparable across classes by construction, which both the argmax and the
+    softmax confidence rely on. On Banking77, CLINC150 and the golden set it was as accurate or
+    more, and routed more tickets at the same precision (README, "Auto-routing").
+
+    tol=1e-2 is still ten times stricter than liblinear's own default for this solver (0.1);
+    sklearn's 1e-4 made training twice as slow for the same predictions. Balanced class
+    weights: how many examples a label file holds says how much was written for it, not how
+    often such tickets arrive, so a bigger file must not pull borderline tickets its way.
+    """
+    return LinearSVC(C=0.5, class_weight="balanced", multi_class="crammer_singer", tol=1e-2)
 
 
 def softmax(scores: NDArray[np.float64], temperature: float) -> NDArray[np.float64]:
