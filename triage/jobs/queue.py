@@ -59,11 +59,15 @@ def enqueue(
 
 def enqueue_many(session: Session, jobs: list[tuple[str, int | None, dict[str, Any], str]]) -> None:
     """Add (kind, ticket_id, payload, dedupe_key) jobs in one statement; duplicates are skipped."""
-    rows = [
+    insert_ignore_many(session, Job, job_rows(jobs), ["dedupe_key"], ("id",))
+
+
+def job_rows(jobs: list[tuple[str, int | None, dict[str, Any], str]]) -> list[dict[str, Any]]:
+    """The rows `enqueue_many` inserts (skipping a duplicate dedupe_key is the inserter's)."""
+    return [
         _job_values(kind, ticket_id, tracing.with_trace(payload), key)
         for kind, ticket_id, payload, key in jobs
     ]
-    insert_ignore_many(session, Job, rows, ["dedupe_key"], ("id",))
 
 
 def enqueue_id(

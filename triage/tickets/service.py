@@ -46,7 +46,7 @@ def store(session: Session, event: TicketEvent) -> Stored:
     Core statements with cached compiled forms and RETURNING: no ORM objects or flushes on the
     path every webhook takes. The delivery row goes in first: it is the idempotency lock.
     """
-    delivery_id = insert_ignore_id(session, Delivery, _delivery_values(event), DELIVERY_KEY)
+    delivery_id = insert_ignore_id(session, Delivery, delivery_values(event), DELIVERY_KEY)
     if delivery_id is None:
         return Stored(delivered_ticket(session, event), duplicate=True)
     return attach(session, event, delivery_id)
@@ -66,7 +66,7 @@ def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | 
     row id, or None where the delivery was seen before. Events must have distinct keys."""
     # In key order, so that two processes inserting overlapping batches lock rows in the same
     # order and wait for each other instead of deadlocking.
-    values = sorted((_delivery_values(e) for e in events), key=_delivery_key)
+    values = sorted((delivery_values(e) for e in events), key=delivery_key)
     rows = insert_ignore_many(session, Delivery, values, DELIVERY_KEY, ("id", *DELIVERY_KEY))
     claimed = {(row.source, row.delivery_id): int(row.id) for row in rows}
     return [claimed.get((e.source, e.delivery_id)) for e in events]
@@ -75,7 +75,7 @@ def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | 
 def create_tickets(session: Session, values: list[dict[str, Any]]) -> list[Ticket | None]:
     """Insert new tickets (rows from `new_ticket_values`, possibly with their decided state) in
     one statement; each as a detached copy of its row, or None where the ticket exists."""
-    ordered = sorted(values, key=_ticket_key)  # lock order, as in claim_deliveries
+    ordered = sorted(values, key=ticket_key)  # lock order, as in claim_deliveries
     rows = insert_ignore_many(session, Ticket, ordered, TICKET_KEY, ("id", *TICKET_KEY))
     ids = {(row.source, row.external_id): int(row.id) for row in rows}
     created = [ids.get((v["source"], v["external_id"])) for v in values]
@@ -110,15 +110,15 @@ def link_deliveries(session: Session, links: list[tuple[int, int]]) -> None:
     update_rows(session, Delivery, [{"row_id": d, "ticket_id": t} for d, t in links])
 
 
-def _delivery_key(values: dict[str, Any]) -> tuple[str, str]:
+def delivery_key(values: dict[str, Any]) -> tuple[str, str]:
     return values["source"], values["delivery_id"]
 
 
-def _ticket_key(values: dict[str, Any]) -> tuple[str, str]:
+def ticket_key(values: dict[str, Any]) -> tuple[str, str]:
     return values["source"], values["external_id"]
 
 
-def _delivery_values(event: TicketEvent) -> dict[str, Any]:
+def delivery_values(event: TicketEvent) -> dict[str, Any]:
     return {
         "source": event.source,
         "delivery_id": event.delivery_id,

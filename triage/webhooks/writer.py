@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from triage import flows, tracing
+from triage import flows, new_tickets, tracing
 from triage.config import Settings, get_settings
 from triage.db.engine import writer_engine_for
 from triage.db.sqlite import write_transaction_lock
@@ -132,7 +132,7 @@ class BatchWriter:
                 # Each delivery's flow and jobs join its own request's trace: one at a time.
                 results = [_traced_ingest(session, pending, settings) for pending in batch]
             else:
-                results = flows.ingest_batch(session, [p.event for p in batch], settings)
+                results = ingest_batch(session, [p.event for p in batch], settings)
             session.commit()
         for pending, result in zip(batch, results, strict=True):
             flows.count(pending.event.source, result)
@@ -144,6 +144,19 @@ class BatchWriter:
             return store_one(engine, pending.event, pending.trace)
         except Exception as exc:
             return exc
+
+
+def ingest_batch(
+    session: Session, events: list[TicketEvent], settings: Settings
+) -> list[flows.IngestResult]:
+    """A batch of new tickets on PostgreSQL in three round trips when it is one; otherwise, or
+    when one of them turns out not to be new, the general flow (after a rollback)."""
+    if new_tickets.applies(session, events, settings):
+        try:
+            return new_tickets.ingest(session, events, settings)
+        except new_tickets.NotAllNew:
+            session.rollback()
+    return flows.ingest_batch(session, events, settings)
 
 
 def _traced_ingest(session: Session, pending: _Pending, settings: Settings) -> flows.IngestResult:
