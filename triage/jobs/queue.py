@@ -18,7 +18,7 @@ from triage import metrics, tracing
 from triage.audit import log as audit
 from triage.config import get_settings
 from triage.db.engine import utcnow
-from triage.db.statements import insert_ignore_id, insert_ignore_many
+from triage.db.statements import detached, insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
 from triage.jobs import handlers
 from triage.jobs.models import Job, JobStatus
@@ -159,7 +159,9 @@ def claim_many(session: Session, worker_id: str, lease_seconds: float, limit: in
     }
     stmt = _claim_statement(session.get_bind().dialect.name, limit)
     rows = session.connection().execute(stmt, params).all()
-    claimed = [Job(**row._mapping) for row in rows]
+    # Built like loaded rows (no validation, no attribute events): about a tenth of a worker's
+    # CPU per job otherwise, for values that come straight from the row.
+    claimed = [detached(Job, row._mapping) for row in rows]
     # RETURNING follows no ORDER BY: run them in the order they were due.
     return sorted(claimed, key=lambda job: (job.run_at, job.id or 0))
 
