@@ -1,15 +1,15 @@
-"""The ingest flow for a batch of new tickets on PostgreSQL, in three round trips.
+"""The ingest flow for a batch of new tickets on PostgreSQL, in two round trips.
 
 `flows.ingest_batch` writes a batch of new tickets with one statement per table, but each waits
 for the one before (the ticket ids for the decisions, the decision ids for the audit events and
 tasks): about eleven round trips per batch, each a hand-off between processes that a loaded
-machine schedules late, all on the path every acknowledgement waits for. Here the ids are
-taken from the sequences first, so every row is known before anything is written:
+machine schedules late, all on the path every acknowledgement waits for. Here the ids of the
+tickets and their decisions are taken from the sequences first (a hundred or so at a time, kept
+by the process for the next batches), so every row is known before anything is written:
 
-1. BEGIN and the ids (tickets, decisions);
-2. tickets, deliveries, decisions, audit events, tasks, draft replies and the active incidents'
-   categories, in one pipeline;
-3. COMMIT (the caller's).
+1. BEGIN, tickets, deliveries, decisions, audit events, tasks, draft replies and the active
+   incidents' categories, in one pipeline;
+2. COMMIT (the caller's).
 
 It is optimistic: it expects every event to be a new ticket and a new delivery, as a flood of
 new tickets is. When one is not (a redelivery, a ticket stored meanwhile by another process)
@@ -18,6 +18,8 @@ with `flows.ingest_batch`, which handles every case.
 """
 
 from __future__ import annotations
+
+import threading
 
 import psycopg
 from sqlmodel import Session
@@ -54,7 +56,7 @@ def ingest(
     session: Session, events: list[TicketEvent], settings: Settings
 ) -> list[flows.IngestResult]:
     """Store, decide and follow up every event of the batch as a new ticket."""
-    ticket_ids, decision_ids = pipeline.allocate_ids(session, (Ticket, Decision), len(events))
+    ticket_ids, decision_ids = _id_pool(session).take(session, len(events))
     values = [tickets.new_ticket_values(event) for event in events]
     routes = rules.load_routes(settings.labels_dir)
     judged = [flows.judge(session, v["subject"], v["body"], settings, routes) for v in values]
@@ -100,6 +102,21 @@ def ingest(
     stored = _send(session, statements, len(events))
     _join_incidents(session, decided, {str(key) for (key,) in stored[-1]})
     return [_result(ticket) for ticket, _decision in decided]
+
+
+# Enough keys for several batches per refill; what a stopped process had left is a gap.
+ID_POOL_SIZE = 128
+_POOLS: dict[str, pipeline.IdPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _id_pool(session: Session) -> pipeline.IdPool:
+    """The keys this process has taken ahead for the database of `session`."""
+    key = str(session.get_bind().engine.url)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = pipeline.IdPool((Ticket, Decision), ID_POOL_SIZE)
+        return _POOLS[key]
 
 
 def _send(

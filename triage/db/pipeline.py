@@ -12,6 +12,7 @@ PostgreSQL only; the caller owns the transaction, as with the helpers in `statem
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -59,6 +60,31 @@ def allocate_ids(session: Session, models: tuple[type[SQLModel], ...], n: int) -
         cursor = connection.execute(_allocate_sql(tuple(_table(m).name for m in models)), (n,))
     rows = cursor.fetchall()
     return [[int(row[i]) for row in rows] for i in range(len(models))]
+
+
+class IdPool:
+    """Primary keys taken from the sequences ahead of use, `size` at a time, so that most
+    batches need not wait for theirs. Keys a process took but never used are gaps, as those of
+    a rolled-back insert are; across processes keys follow the order they were taken in, not
+    the order rows were written in (as with a sequence's own CACHE)."""
+
+    def __init__(self, models: tuple[type[SQLModel], ...], size: int) -> None:
+        self.models = models
+        self.size = size
+        self._ids: list[list[int]] = [[] for _ in models]
+        self._lock = threading.Lock()
+
+    def take(self, session: Session, n: int) -> list[list[int]]:
+        """`n` keys of each model, from the pool (refilled first if it holds fewer)."""
+        with self._lock:
+            if len(self._ids[0]) < n:
+                fresh = allocate_ids(session, self.models, max(n, self.size))
+                for held, more in zip(self._ids, fresh, strict=True):
+                    held.extend(more)
+            taken = [held[:n] for held in self._ids]
+            for held in self._ids:
+                del held[:n]
+            return taken
 
 
 @lru_cache(maxsize=8)
