@@ -4,10 +4,9 @@ sends the batch back to the general flow without losing or doubling anything."""
 
 from __future__ import annotations
 
-import pytest
 from sqlmodel import Session, func, select
 
-from tests.test_flows import TEXTS, _event, _rows
+from tests.test_flows import _event, _rows
 from triage import flows, new_tickets
 from triage.audit.models import AuditEvent
 from triage.config import Settings
@@ -29,21 +28,12 @@ def _pipelined(session: Session, settings: Settings, events: list[TicketEvent]) 
     return applies
 
 
-@pytest.mark.parametrize("prepared_by_request", [False, True])
 def test_a_batch_of_new_tickets_stores_what_one_event_at_a_time_stores(
-    settings: Settings, session: Session, active_model: str, prepared_by_request: bool
+    settings: Settings, session: Session, active_model: str
 ) -> None:
-    if prepared_by_request:  # as the webhook route does, before the writer takes the events
-        raw = [
-            TicketEvent("zendesk", f"b-{n}", "created", str(n), *TEXTS[n % len(TEXTS)])
-            for n in range(5)
-        ]
-        events, prepared = map(list, zip(*(writer.prepare(e) for e in raw), strict=True))
-        assert all(p is not None for p in prepared) is _pipelined(session, settings, events)
-    else:
-        events, prepared = [_event(n, f"b-{n}") for n in range(5)], None
-        _pipelined(session, settings, events)
-    batched = writer.ingest_batch(session, events, settings, prepared)
+    events = [_event(n, f"b-{n}") for n in range(5)]
+    _pipelined(session, settings, events)
+    batched = writer.ingest_batch(session, events, settings)
     alone = [
         flows.ingest(session, _event(n, f"o-{n}", source="servicenow"), settings) for n in range(5)
     ]

@@ -20,8 +20,6 @@ with `flows.ingest_batch`, which handles every case.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Any
 
 import psycopg
 from sqlmodel import Session
@@ -31,7 +29,6 @@ from triage.audit.models import AuditEvent
 from triage.classify import shadow
 from triage.config import Settings
 from triage.db import pipeline
-from triage.db.statements import detached
 from triage.incidents import service as incidents
 from triage.jobs.models import Job
 from triage.review import replies
@@ -55,67 +52,40 @@ def applies(session: Session, events: list[TicketEvent], settings: Settings) -> 
     return not settings.shadow_enabled or shadow.shadow_model(session) is None
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """What a new ticket's row, decision and draft reply will be, worked out before the writer
-    takes the event (in the request's worker thread, see `webhooks.writer.prepare`): the
-    writer's one thread then only writes, and the next batch's classification and drafting
-    run while it waits for PostgreSQL."""
-
-    row: dict[str, Any]  # the ticket's row in its decided state, without its id
-    decision: policy.RouteDecision
-    template_id: str | None
-    draft: dict[str, Any] | None  # the draft reply's row without its ticket_id
-
-
-def prepare(session: Session, event: TicketEvent, settings: Settings) -> Prepared:
-    """Classify, decide and draft for a new ticket; reads only the active model (cached)."""
-    values = tickets.new_ticket_values(event)
-    routes = rules.load_routes(settings.labels_dir)
-    decision, _p, _t = flows.judge(session, values["subject"], values["body"], settings, routes)
-    row = values | routing.decided_state(decision)
-    ticket = detached(Ticket, row)
-    template_id = routing.template_for(ticket, decision)
-    draft = None
-    if template_id is not None:
-        draft = replies.draft_values(ticket, template_id, decision.slots)
-    return Prepared(row, decision, template_id, draft)
-
-
 def ingest(
-    session: Session,
-    events: list[TicketEvent],
-    settings: Settings,
-    prepared: list[Prepared | None] | None = None,
+    session: Session, events: list[TicketEvent], settings: Settings
 ) -> list[flows.IngestResult]:
-    """Store, decide and follow up every event of the batch as a new ticket (with what was
-    `prepare`d for each, where it was)."""
-    ready = [
-        p if p is not None else prepare(session, event, settings)
-        for event, p in zip(events, prepared or [None] * len(events), strict=True)
-    ]
+    """Store, decide and follow up every event of the batch as a new ticket."""
     ticket_ids, decision_ids = _id_pool(session).take(session, len(events))
+    values = [tickets.new_ticket_values(event) for event in events]
+    routes = rules.load_routes(settings.labels_dir)
+    judged = [flows.judge(session, v["subject"], v["body"], settings, routes) for v in values]
+    new = [v | routing.decided_state(j[0]) for v, j in zip(values, judged, strict=True)]
     decided = [
-        (tickets.row_copy(ticket_id, p.row), p.decision)
-        for ticket_id, p in zip(ticket_ids, ready, strict=True)
+        (tickets.row_copy(ticket_id, row), decision)
+        for ticket_id, row, (decision, _p, _t) in zip(ticket_ids, new, judged, strict=True)
     ]
-    chosen = [p.template_id for p in ready]
-    rows = routing.new_rows(decided, decision_ids, chosen)
+    rows = routing.new_rows(decided, decision_ids)
     drafts = [
-        p.draft | {"ticket_id": ticket_id}
-        for ticket_id, p in zip(ticket_ids, ready, strict=True)
-        if p.draft is not None
+        (ticket, r.template_id, decision.slots)
+        for (ticket, decision), r in zip(decided, rows.recorded, strict=True)
+        if r.template_id is not None
     ]
     deliveries = [
         tickets.delivery_values(event) | {"ticket_id": ticket_id}
         for event, ticket_id in zip(events, ticket_ids, strict=True)
     ]
-    new = [p.row | {"id": ticket_id} for p, ticket_id in zip(ready, ticket_ids, strict=True)]
     statements: list[pipeline.Insert | pipeline.Read] = [
         # Tickets before their deliveries, which point at them; both in key order, so that two
         # processes writing overlapping batches wait for each other rather than deadlock.
         pipeline.Insert(
-            Ticket, sorted(new, key=tickets.ticket_key), tuple(tickets.TICKET_KEY), ("id",)
+            Ticket,
+            sorted(
+                (row | {"id": i} for row, i in zip(new, ticket_ids, strict=True)),
+                key=tickets.ticket_key,
+            ),
+            tuple(tickets.TICKET_KEY),
+            ("id",),
         ),
         pipeline.Insert(
             Delivery,
@@ -126,7 +96,7 @@ def ingest(
         pipeline.Insert(Decision, rows.decisions),
         pipeline.Insert(AuditEvent, rows.audit_events),
         pipeline.Insert(Job, rows.jobs, ("dedupe_key",)),
-        pipeline.Insert(Reply, drafts, ("ticket_id",)),
+        pipeline.Insert(Reply, replies.draft_rows(drafts), ("ticket_id",)),
         pipeline.Read(incidents.ACTIVE_KEYS),
     ]
     stored = _send(session, statements, len(events))

@@ -118,17 +118,17 @@ def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]
 
 def draft_rows(drafts: list[tuple[Ticket, str, dict[str, str]]]) -> list[dict[str, Any]]:
     """The rows `draft_many` inserts (a ticket that has a reply already keeps it)."""
+    now = utcnow()
     return [
-        draft_values(ticket, template_id, slots) | {"ticket_id": ticket.id}
+        _composed_values(compose(ticket, template_id, slots))
+        | {
+            "ticket_id": ticket.id,
+            "status": ReplyStatus.DRAFT,
+            "created_at": now,
+            "updated_at": now,
+        }
         for ticket, template_id, slots in drafts
     ]
-
-
-def draft_values(ticket: Ticket, template_id: str, slots: dict[str, str]) -> dict[str, Any]:
-    """A new draft reply's row but its ticket_id (the ticket may not be stored yet)."""
-    now = utcnow()
-    composed = _composed_values(compose(ticket, template_id, slots))
-    return composed | {"status": ReplyStatus.DRAFT, "created_at": now, "updated_at": now}
 
 
 def _apply(reply: Reply, composed: Composed | None) -> None:

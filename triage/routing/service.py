@@ -107,7 +107,7 @@ def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorde
     """
     assert ticket.id is not None
     session.flush()  # pending ORM changes go first, so the statements below follow them
-    template_id = template_for(ticket, decision)
+    template_id = _template_for(ticket, decision)
     decision_id = insert_row(session, Decision, _decision_values(ticket.id, decision, template_id))
     before = _ticket_state(ticket)
     state = decided_state(decision)
@@ -126,7 +126,7 @@ def record(session: Session, ticket: Ticket, decision: RouteDecision) -> Recorde
 def record_new(session: Session, decided: list[tuple[Ticket, RouteDecision]]) -> list[Recorded]:
     """`record` for tickets created in this transaction already in their `decided_state`: one
     statement per table (decisions, audit events, tasks) for all of them."""
-    chosen = [template_for(ticket, decision) for ticket, decision in decided]
+    chosen = [_template_for(ticket, decision) for ticket, decision in decided]
     rows = [
         _decision_values(_id(ticket), decision, template_id)
         for (ticket, decision), template_id in zip(decided, chosen, strict=True)
@@ -152,13 +152,9 @@ class NewRows:
     recorded: list[Recorded]
 
 
-def new_rows(
-    decided: list[tuple[Ticket, RouteDecision]],
-    decision_ids: list[int],
-    chosen: list[str | None],
-) -> NewRows:
-    """`record_new`'s rows for tickets whose decisions take the ids `decision_ids` and suggest
-    the reply templates `chosen` (by `template_for`)."""
+def new_rows(decided: list[tuple[Ticket, RouteDecision]], decision_ids: list[int]) -> NewRows:
+    """`record_new`'s rows for tickets whose decisions take the ids `decision_ids`."""
+    chosen = [_template_for(ticket, decision) for ticket, decision in decided]
     together = list(zip(decided, chosen, decision_ids, strict=True))
     return NewRows(
         [_decision_values(_id(t), d, template) | {"id": i} for (t, d), template, i in together],
@@ -173,8 +169,7 @@ def _id(ticket: Ticket) -> int:
     return ticket.id
 
 
-def template_for(ticket: Ticket, decision: RouteDecision) -> str | None:
-    """The reply template a decision suggests for the ticket, if any."""
+def _template_for(ticket: Ticket, decision: RouteDecision) -> str | None:
     if decision.route == "llm_pending":
         return None
     return choose_template(decision, f"{ticket.subject}\n{ticket.body}")

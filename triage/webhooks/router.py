@@ -155,11 +155,9 @@ async def _verify_and_store(request: Request, source: _Source) -> JSONResponse:
     event = source.parse(data, body, request.headers, timestamp)
     # Redacted here, before it is queued or written; raw text never leaves this frame. Up to a
     # second of CPU for a hostile body: in a worker thread, so the event loop keeps serving.
-    # On PostgreSQL a new ticket is classified and its reply drafted there too, so that the
-    # writer's one thread only writes.
     loop = asyncio.get_running_loop()
-    redacted, prepared = await loop.run_in_executor(_redacting(), writer.prepare, event)
-    return _accepted(await writer.store(redacted, prepared))
+    redacted = await loop.run_in_executor(_redacting(), flows.redact, event)
+    return _accepted(await writer.store(redacted))
 
 
 @router.post("/zendesk", status_code=202, responses=RESPONSES)

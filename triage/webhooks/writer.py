@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from triage import flows, new_tickets, tracing
 from triage.config import Settings, get_settings
-from triage.db.engine import engine_for, writer_engine_for
+from triage.db.engine import writer_engine_for
 from triage.db.sqlite import write_transaction_lock
 from triage.errors import TriageError
 from triage.tickets.models import TicketEvent
@@ -68,7 +68,6 @@ class _Pending:
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[flows.IngestResult]
     trace: tracing.Context
-    prepared: new_tickets.Prepared | None = None
 
 
 class BatchWriter:
@@ -82,14 +81,12 @@ class BatchWriter:
         self._thread = threading.Thread(target=self._run, name="triage-ingest-writer", daemon=True)
         self._thread.start()
 
-    async def store(
-        self, url: str, event: TicketEvent, prepared: new_tickets.Prepared | None = None
-    ) -> flows.IngestResult:
+    async def store(self, url: str, event: TicketEvent) -> flows.IngestResult:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[flows.IngestResult] = loop.create_future()
         with self._handed_lock:
             self._handed += 1
-        self._queue.put(_Pending(url, event, loop, future, tracing.current(), prepared))
+        self._queue.put(_Pending(url, event, loop, future, tracing.current()))
         return await future
 
     def handed(self) -> int:
@@ -135,8 +132,7 @@ class BatchWriter:
                 # Each delivery's flow and jobs join its own request's trace: one at a time.
                 results = [_traced_ingest(session, pending, settings) for pending in batch]
             else:
-                events, prepared = [p.event for p in batch], [p.prepared for p in batch]
-                results = ingest_batch(session, events, settings, prepared)
+                results = ingest_batch(session, [p.event for p in batch], settings)
             session.commit()
         for pending, result in zip(batch, results, strict=True):
             flows.count(pending.event.source, result)
@@ -151,16 +147,13 @@ class BatchWriter:
 
 
 def ingest_batch(
-    session: Session,
-    events: list[TicketEvent],
-    settings: Settings,
-    prepared: list[new_tickets.Prepared | None] | None = None,
+    session: Session, events: list[TicketEvent], settings: Settings
 ) -> list[flows.IngestResult]:
-    """A batch of new tickets on PostgreSQL in one pipeline when it is one; otherwise, or when
-    one of them turns out not to be new, the general flow (after a rollback)."""
+    """A batch of new tickets on PostgreSQL in three round trips when it is one; otherwise, or
+    when one of them turns out not to be new, the general flow (after a rollback)."""
     if new_tickets.applies(session, events, settings):
         try:
-            return new_tickets.ingest(session, events, settings, prepared)
+            return new_tickets.ingest(session, events, settings)
         except new_tickets.NotAllNew:
             session.rollback()
     return flows.ingest_batch(session, events, settings)
@@ -200,27 +193,6 @@ def _batch_writer() -> BatchWriter:
         return _WRITER
 
 
-def prepare(event: TicketEvent) -> tuple[TicketEvent, new_tickets.Prepared | None]:
-    """Redact a parsed event (`flows.redact`) and, for a new ticket on PostgreSQL, work out its
-    decision and draft (`new_tickets.prepare`) outside the writer's thread. CPU-bound: call it
-    from a worker thread."""
-    redacted = flows.redact(event)
-    settings = get_settings()
-    postgres = settings.database_url.startswith("postgresql")
-    if redacted.kind != "created" or not postgres or tracing.enabled():
-        return redacted, None
-    try:
-        with Session(engine_for(settings.database_url)) as session:
-            return redacted, new_tickets.prepare(session, redacted, settings)
-    except Exception as exc:
-        # The writer works it out itself, and reports what failed there (a 503 if the database
-        # is down); by type only: a message may quote ticket text.
-        log.warning("preparing a new ticket failed (%s); the writer decides it", type(exc).__name__)
-        return redacted, None
-
-
-async def store(
-    event: TicketEvent, prepared: new_tickets.Prepared | None = None
-) -> flows.IngestResult:
+async def store(event: TicketEvent) -> flows.IngestResult:
     """Write a redacted event; returns once it is committed."""
-    return await _batch_writer().store(get_settings().database_url, event, prepared)
+    return await _batch_writer().store(get_settings().database_url, event)
