@@ -4,6 +4,8 @@ sends the batch back to the general flow without losing or doubling anything."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session, func, select
 
 from tests.test_flows import _event, _rows
@@ -130,3 +132,28 @@ def test_new_tickets_of_a_pipelined_batch_join_the_open_incident(
     assert sorted(joined) == sorted(r.ticket_id for r in results)
     notes = session.exec(select(Job).where(Job.kind == "incidents.note")).all()
     assert len(notes) == len(batch)
+
+
+def test_text_and_json_columns_round_trip_exactly(
+    settings: Settings, session: Session, active_model: str
+) -> None:
+    # The pipeline sends each table's rows as one JSON document: escapes, non-ASCII text, an
+    # emoji (a surrogate pair in JSON) and control characters must come back as they went in.
+    subject = 'Zahlung über 249 € nicht angekommen 😀 "quoted" back\\slash'
+    body = "Línea uno\nline two\ttabbed \u2028 separator, 日本語のテキスト, 'single' \\n literal"
+    events = [
+        flows.redact(TicketEvent("zendesk", f"t-{n}", "created", str(n), subject, body))
+        for n in range(3)
+    ]
+    events = [replace(e, tags=("vip", "zahlung-über", 'a"b')) for e in events]
+    _pipelined(session, settings, events)
+
+    results = writer.ingest_batch(session, events, settings)
+    session.commit()
+
+    for result in results:
+        ticket = session.get(Ticket, result.ticket_id)
+        assert ticket is not None
+        assert (ticket.subject, ticket.body) == (events[0].subject, events[0].body)
+        assert ticket.tags == ["vip", "zahlung-über", 'a"b']
+        assert ticket.redaction_summary == events[0].summary

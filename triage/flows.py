@@ -1,9 +1,10 @@
 """The ingest flow, across domains: event -> redact -> store -> classify -> decide -> apply.
 
 Domains keep to themselves (tickets store, classify predicts, routing decides and records,
-review owns draft replies); this module is the one place that strings them together. The SQLite
-batch writer, the PostgreSQL path and the LLM task all come through here. The caller owns the
-transaction.
+review owns draft replies); this module is the one place that strings them together, beside
+`triage.new_tickets`, which writes the same rows for a batch of new tickets on PostgreSQL in one
+pipeline (with `judge` from here). The batch writer and the LLM task come through here. The
+caller owns the transaction.
 """
 
 from __future__ import annotations

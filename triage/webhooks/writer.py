@@ -5,7 +5,8 @@ On SQLite, which has one writer at a time and appends every page a commit touche
 (a new ticket touches about thirty), the batch shares the pages and the commit, and nobody
 waits behind a lock that is not first-come first-served. On PostgreSQL it shares one commit
 (one WAL flush) and one pooled connection, instead of a thread-pool hop, a connection checkout
-and a commit per request. If anything in a batch fails, the batch is rolled back and each event
+and a commit per request, and a batch of new tickets goes out in one pipeline (see
+`triage.new_tickets`). If anything in a batch fails, the batch is rolled back and each event
 is written on its own, so one bad event never takes the others with it; a delivery is
 acknowledged only once its batch (or its own transaction) has committed (promise 2).
 """
@@ -71,7 +72,7 @@ class _Pending:
 
 
 class BatchWriter:
-    """The thread that writes SQLite deliveries, a batch per transaction."""
+    """The thread that writes deliveries, a batch per transaction."""
 
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
