@@ -1,9 +1,10 @@
 """The ingest flow, across domains: event -> redact -> store -> classify -> decide -> apply.
 
 Domains keep to themselves (tickets store, classify predicts, routing decides and records,
-review owns draft replies); this module is the one place that strings them together. The SQLite
-batch writer, the PostgreSQL path and the LLM task all come through here. The caller owns the
-transaction.
+review owns draft replies); this module is the one place that strings them together, beside
+`triage.new_tickets`, which writes the same rows for a batch of new tickets on PostgreSQL in one
+pipeline (with `judge` from here). The batch writer and the LLM task come through here. The
+caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -136,13 +137,13 @@ def ingest_batch(
     Events that touch the same ticket or delivery twice go one by one, in order, as does every
     event that is not a new ticket (a redelivery, a comment, a ticket seen before).
     """
-    if not _distinct(events):
+    if not distinct(events):
         return [ingest(session, event, settings) for event in events]
     claimed = tickets.claim_deliveries(session, events)
     fresh = [i for i, d in enumerate(claimed) if d is not None and events[i].kind == "created"]
     values = [tickets.new_ticket_values(events[i]) for i in fresh]
     routes = rules.load_routes(settings.labels_dir)
-    judged = [_judge(session, v["subject"], v["body"], settings, routes) for v in values]
+    judged = [judge(session, v["subject"], v["body"], settings, routes) for v in values]
     states = [routing.decided_state(decision) for decision, _p, _t in judged]
     created = tickets.create_tickets(session, [v | s for v, s in zip(values, states, strict=True)])
     new = {i: (t, j) for i, t, j in zip(fresh, created, judged, strict=True) if t is not None}
@@ -174,7 +175,7 @@ def _one(
     return _result(stored)
 
 
-def _distinct(events: list[TicketEvent]) -> bool:
+def distinct(events: list[TicketEvent]) -> bool:
     deliveries = {(e.source, e.delivery_id) for e in events}
     ticket_keys = {(e.source, e.external_id) for e in events}
     return len(deliveries) == len(ticket_keys) == len(events)
@@ -215,12 +216,12 @@ def count(source: str, result: IngestResult) -> None:
 
 def _decide(session: Session, ticket: Ticket, settings: Settings) -> None:
     routes = rules.load_routes(settings.labels_dir)
-    decision, prediction, text = _judge(session, ticket.subject, ticket.body, settings, routes)
+    decision, prediction, text = judge(session, ticket.subject, ticket.body, settings, routes)
     apply_decision(session, ticket, decision)
     shadow.record(session, ticket, text, prediction)  # never changes the route
 
 
-def _judge(
+def judge(
     session: Session, subject: str, body: str, settings: Settings, routes: rules.Routes
 ) -> tuple[policy.RouteDecision, Prediction | None, str]:
     """Classify a new ticket's text and decide its route: (decision, prediction, text)."""

@@ -16,7 +16,8 @@ from triage.db.engine import engine_for, utcnow
 from triage.jobs import batch, handlers, queue
 from triage.jobs.models import Job
 from triage.jobs.worker import Worker
-from triage.tickets.models import Ticket
+from triage.tickets.models import Decision, Ticket
+from triage.writeback import notes
 
 
 def _enqueue(session: Session, n: int) -> list[int]:
@@ -114,6 +115,36 @@ def test_a_batch_of_write_backs_is_claimed_and_completed_in_one_statement_each(
     assert {(j.status, j.attempts, j.lease_owner) for j in jobs} == {("done", 1, None)}
     assert all(j.result["target"] == "zendesk" for j in jobs)
     assert all(len(fake_zendesk.notes(ticket_id)) == 1 for ticket_id in ids)
+
+
+def test_a_batch_of_write_backs_reads_its_rows_in_one_query(
+    session: Session, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = scenario.configure(
+        monkeypatch, **scenario.zendesk_env(fake_zendesk), worker_batch_size=8
+    )
+    ids = scenario.many_routed_tickets(session, 83_000, 5)
+    reads: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "decisions" in statement:
+            reads.append(statement)
+
+    engine = engine_for(settings.database_url)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert Worker("w1").run_batch() == 5
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert len(reads) == 1
+    # Each note went to its own ticket, marked with its own decision.
+    tickets = {t.id: int(t.external_id) for t in session.exec(select(Ticket)).all()}
+    decisions = {tickets[d.ticket_id]: scenario.ident(d) for d in session.exec(select(Decision))}
+    assert sorted(decisions) == sorted(ids)
+    for ticket_id, decision_id in decisions.items():
+        (note,) = fake_zendesk.notes(ticket_id)
+        assert note["body"].startswith(notes.note_marker(decision_id))
 
 
 def test_a_stop_mid_batch_finishes_the_job_in_hand_and_hands_back_the_rest(

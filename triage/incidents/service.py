@@ -69,16 +69,20 @@ def on_decided(session: Session, ticket: Ticket) -> int | None:
     return None
 
 
-_ACTIVE_KEYS = sa_select(col(Incident.active_key)).where(col(Incident.active_key).is_not(None))
+ACTIVE_KEYS = sa_select(col(Incident.active_key)).where(col(Incident.active_key).is_not(None))
 
 
-def on_decided_many(session: Session, tickets: list[Ticket]) -> None:
+def on_decided_many(
+    session: Session, tickets: list[Ticket], active_keys: set[str] | None = None
+) -> None:
     """`on_decided` for the new tickets of a webhook batch: one read of the active incidents of
-    their categories (none while nothing is going on), then each matching ticket joins."""
+    their categories (none while nothing is going on), then each matching ticket joins.
+    `active_keys`: the result of `ACTIVE_KEYS` in this transaction, when the caller read it."""
     # Almost always there is no active incident: one index-only read of the active keys (the
     # categories of active incidents) answers that without building ORM objects.
-    active_categories = set(session.connection().execute(_ACTIVE_KEYS).scalars())
-    categories = {t.category for t in tickets if t.category is not None} & active_categories
+    if active_keys is None:
+        active_keys = {str(key) for key in session.connection().execute(ACTIVE_KEYS).scalars()}
+    categories = {t.category for t in tickets if t.category is not None} & active_keys
     if not categories:
         return
     query = select(Incident).where(

@@ -12,6 +12,8 @@ from triage.jobs.models import Job, TaskKind
 
 Handler = Callable[[Session, Job], dict[str, Any]]
 DeadHook = Callable[[Session, Job], None]
+# Reads what several jobs of one kind will need, in one query, before they run (see `handler`).
+Prefetch = Callable[[Session, list[Job]], None]
 
 _REGISTRY: dict[str, Handler] = {}
 # Work a worker does on a clock rather than from the queue, by the kind whose jobs it queues.
@@ -21,6 +23,7 @@ PERIODIC_KINDS = (TaskKind.INCIDENTS_DETECT,)
 # Kinds whose handler only reads the database: their completions can be recorded in batches.
 _READS_ONLY: set[str] = set()
 _ON_DEAD: dict[str, DeadHook] = {}
+_PREFETCH: dict[str, Prefetch] = {}
 
 
 class RetryableError(Exception):
@@ -40,15 +43,21 @@ class PermanentError(Exception):
         self.message = message
 
 
-def handler(kind: str, *, reads_only: bool = False) -> Callable[[Handler], Handler]:
+def handler(
+    kind: str, *, reads_only: bool = False, prefetch: Prefetch | None = None
+) -> Callable[[Handler], Handler]:
     """Register `fn` for `kind`. `reads_only`: the handler writes nothing to the database (its
     effect is elsewhere, guarded by a marker there); the worker then runs it in a read-only
-    transaction and records its completion together with the rest of its batch."""
+    transaction and records its completion together with the rest of its batch. `prefetch`
+    (read-only kinds): called with that transaction and the batch's jobs of this kind before the
+    first of them runs, to read for all of them at once what each handler would read alone."""
 
     def register(fn: Handler) -> Handler:
         _REGISTRY[kind] = fn
         if reads_only:
             _READS_ONLY.add(kind)
+            if prefetch is not None:
+                _PREFETCH[kind] = prefetch
         return fn
 
     return register
@@ -104,3 +113,7 @@ def periodic_passes() -> dict[str, Periodic]:
 
 def reads_only(kind: str) -> bool:
     return kind in _READS_ONLY
+
+
+def prefetcher(kind: str) -> Prefetch | None:
+    return _PREFETCH.get(kind)

@@ -18,7 +18,7 @@ from triage import metrics, tracing
 from triage.audit import log as audit
 from triage.config import get_settings
 from triage.db.engine import utcnow
-from triage.db.statements import insert_ignore_id, insert_ignore_many
+from triage.db.statements import detached, insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
 from triage.jobs import handlers
 from triage.jobs.models import Job, JobStatus
@@ -59,11 +59,15 @@ def enqueue(
 
 def enqueue_many(session: Session, jobs: list[tuple[str, int | None, dict[str, Any], str]]) -> None:
     """Add (kind, ticket_id, payload, dedupe_key) jobs in one statement; duplicates are skipped."""
-    rows = [
+    insert_ignore_many(session, Job, job_rows(jobs), ["dedupe_key"], ("id",))
+
+
+def job_rows(jobs: list[tuple[str, int | None, dict[str, Any], str]]) -> list[dict[str, Any]]:
+    """The rows `enqueue_many` inserts (skipping a duplicate dedupe_key is the inserter's)."""
+    return [
         _job_values(kind, ticket_id, tracing.with_trace(payload), key)
         for kind, ticket_id, payload, key in jobs
     ]
-    insert_ignore_many(session, Job, rows, ["dedupe_key"], ("id",))
 
 
 def enqueue_id(
@@ -155,7 +159,9 @@ def claim_many(session: Session, worker_id: str, lease_seconds: float, limit: in
     }
     stmt = _claim_statement(session.get_bind().dialect.name, limit)
     rows = session.connection().execute(stmt, params).all()
-    claimed = [Job(**row._mapping) for row in rows]
+    # Built like loaded rows (no validation, no attribute events): about a tenth of a worker's
+    # CPU per job otherwise, for values that come straight from the row.
+    claimed = [detached(Job, row._mapping) for row in rows]
     # RETURNING follows no ORDER BY: run them in the order they were due.
     return sorted(claimed, key=lambda job: (job.run_at, job.id or 0))
 

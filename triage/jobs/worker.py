@@ -115,6 +115,7 @@ class Worker:
         started = 0
         try:
             with self._reader() as reader:
+                _prefetch(reader, jobs)
                 for job in jobs:
                     if started and _batch_over(stop, yield_to, deadline):
                         break
@@ -325,6 +326,16 @@ def _drain(worker: Worker) -> int:
     while count := worker.run_batch():
         ran += count
     return ran
+
+
+def _prefetch(reader: Session, jobs: list[Job]) -> None:
+    """What the read-only handlers of a batch will read, read once per kind for all of them."""
+    by_kind: dict[str, list[Job]] = {}
+    for job in jobs:
+        by_kind.setdefault(job.kind, []).append(job)
+    for kind, of_kind in by_kind.items():
+        if handlers.get(kind) is not None and (prefetch := handlers.prefetcher(kind)):
+            prefetch(reader, of_kind)
 
 
 def _batch_over(stop: threading.Event | None, yield_to: InFlight | None, deadline: float) -> bool:

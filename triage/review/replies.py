@@ -113,8 +113,13 @@ def draft(session: Session, ticket: Ticket, template_id: str, slots: dict[str, s
 
 def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]]) -> None:
     """`draft` for tickets created in this transaction (none has a reply yet): one statement."""
+    insert_ignore_many(session, Reply, draft_rows(drafts), ["ticket_id"], ("id",))
+
+
+def draft_rows(drafts: list[tuple[Ticket, str, dict[str, str]]]) -> list[dict[str, Any]]:
+    """The rows `draft_many` inserts (a ticket that has a reply already keeps it)."""
     now = utcnow()
-    rows = [
+    return [
         _composed_values(compose(ticket, template_id, slots))
         | {
             "ticket_id": ticket.id,
@@ -124,7 +129,6 @@ def draft_many(session: Session, drafts: list[tuple[Ticket, str, dict[str, str]]
         }
         for ticket, template_id, slots in drafts
     ]
-    insert_ignore_many(session, Reply, rows, ["ticket_id"], ("id",))
 
 
 def _apply(reply: Reply, composed: Composed | None) -> None:

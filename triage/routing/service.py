@@ -141,6 +141,29 @@ def record_new(session: Session, decided: list[tuple[Ticket, RouteDecision]]) ->
     ]
 
 
+@dataclass(frozen=True)
+class NewRows:
+    """The rows `record_new` writes, for a caller that sends them itself (see
+    triage.new_tickets): decisions with the ids given, their audit events and tasks."""
+
+    decisions: list[dict[str, Any]]
+    audit_events: list[dict[str, Any]]
+    jobs: list[dict[str, Any]]
+    recorded: list[Recorded]
+
+
+def new_rows(decided: list[tuple[Ticket, RouteDecision]], decision_ids: list[int]) -> NewRows:
+    """`record_new`'s rows for tickets whose decisions take the ids `decision_ids`."""
+    chosen = [_template_for(ticket, decision) for ticket, decision in decided]
+    together = list(zip(decided, chosen, decision_ids, strict=True))
+    return NewRows(
+        [_decision_values(_id(t), d, template) | {"id": i} for (t, d), template, i in together],
+        [_routed_event(t, d, i) for (t, d), _template, i in together],
+        queue.job_rows([_followup(t, d, i) for (t, d), _template, i in together]),
+        [Recorded(i, template) for _decided, template, i in together],
+    )
+
+
 def _id(ticket: Ticket) -> int:
     assert ticket.id is not None
     return ticket.id

@@ -8,15 +8,13 @@ The caller owns the transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from sqlalchemy.orm import configure_mappers
-from sqlalchemy.orm.instrumentation import ClassManager, manager_of_class
 from sqlmodel import Session, select
 
 from triage.db.engine import utcnow
 from triage.db.statements import (
+    detached,
     insert_ignore_id,
     insert_ignore_many,
     insert_row,
@@ -46,7 +44,7 @@ def store(session: Session, event: TicketEvent) -> Stored:
     Core statements with cached compiled forms and RETURNING: no ORM objects or flushes on the
     path every webhook takes. The delivery row goes in first: it is the idempotency lock.
     """
-    delivery_id = insert_ignore_id(session, Delivery, _delivery_values(event), DELIVERY_KEY)
+    delivery_id = insert_ignore_id(session, Delivery, delivery_values(event), DELIVERY_KEY)
     if delivery_id is None:
         return Stored(delivered_ticket(session, event), duplicate=True)
     return attach(session, event, delivery_id)
@@ -66,7 +64,7 @@ def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | 
     row id, or None where the delivery was seen before. Events must have distinct keys."""
     # In key order, so that two processes inserting overlapping batches lock rows in the same
     # order and wait for each other instead of deadlocking.
-    values = sorted((_delivery_values(e) for e in events), key=_delivery_key)
+    values = sorted((delivery_values(e) for e in events), key=delivery_key)
     rows = insert_ignore_many(session, Delivery, values, DELIVERY_KEY, ("id", *DELIVERY_KEY))
     claimed = {(row.source, row.delivery_id): int(row.id) for row in rows}
     return [claimed.get((e.source, e.delivery_id)) for e in events]
@@ -75,7 +73,7 @@ def claim_deliveries(session: Session, events: list[TicketEvent]) -> list[int | 
 def create_tickets(session: Session, values: list[dict[str, Any]]) -> list[Ticket | None]:
     """Insert new tickets (rows from `new_ticket_values`, possibly with their decided state) in
     one statement; each as a detached copy of its row, or None where the ticket exists."""
-    ordered = sorted(values, key=_ticket_key)  # lock order, as in claim_deliveries
+    ordered = sorted(values, key=ticket_key)  # lock order, as in claim_deliveries
     rows = insert_ignore_many(session, Ticket, ordered, TICKET_KEY, ("id", *TICKET_KEY))
     ids = {(row.source, row.external_id): int(row.id) for row in rows}
     created = [ids.get((v["source"], v["external_id"])) for v in values]
@@ -83,26 +81,8 @@ def create_tickets(session: Session, values: list[dict[str, Any]]) -> list[Ticke
 
 
 def row_copy(ticket_id: int, values: dict[str, Any]) -> Ticket:
-    """A detached Ticket holding a row this transaction just inserted, built the way the ORM
-    builds a row it loads. `Ticket(**values)` would validate every field and fire an attribute
-    event per column (about 90 us, in every webhook) for values that are already the row's.
-    Columns missing from `values` take their defaults, as in the constructor."""
-    ticket: Ticket = _ticket_class().new_instance()
-    fields = Ticket.model_fields
-    missing = fields.keys() - values.keys() - {"id"}
-    ticket.__dict__.update(
-        {name: fields[name].get_default(call_default_factory=True) for name in missing},
-        **values,
-        id=ticket_id,
-    )
-    return ticket
-
-
-@cache
-def _ticket_class() -> ClassManager[Ticket]:
-    # The constructor configures the mappers on first use; building rows this way must too.
-    configure_mappers()
-    return manager_of_class(Ticket)
+    """A detached Ticket holding a row this transaction just inserted (see `detached`)."""
+    return detached(Ticket, {**values, "id": ticket_id})
 
 
 def link_deliveries(session: Session, links: list[tuple[int, int]]) -> None:
@@ -110,15 +90,15 @@ def link_deliveries(session: Session, links: list[tuple[int, int]]) -> None:
     update_rows(session, Delivery, [{"row_id": d, "ticket_id": t} for d, t in links])
 
 
-def _delivery_key(values: dict[str, Any]) -> tuple[str, str]:
+def delivery_key(values: dict[str, Any]) -> tuple[str, str]:
     return values["source"], values["delivery_id"]
 
 
-def _ticket_key(values: dict[str, Any]) -> tuple[str, str]:
+def ticket_key(values: dict[str, Any]) -> tuple[str, str]:
     return values["source"], values["external_id"]
 
 
-def _delivery_values(event: TicketEvent) -> dict[str, Any]:
+def delivery_values(event: TicketEvent) -> dict[str, Any]:
     return {
         "source": event.source,
         "delivery_id": event.delivery_id,

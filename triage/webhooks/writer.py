@@ -5,7 +5,8 @@ On SQLite, which has one writer at a time and appends every page a commit touche
 (a new ticket touches about thirty), the batch shares the pages and the commit, and nobody
 waits behind a lock that is not first-come first-served. On PostgreSQL it shares one commit
 (one WAL flush) and one pooled connection, instead of a thread-pool hop, a connection checkout
-and a commit per request. If anything in a batch fails, the batch is rolled back and each event
+and a commit per request, and a batch of new tickets goes out in one pipeline (see
+`triage.new_tickets`). If anything in a batch fails, the batch is rolled back and each event
 is written on its own, so one bad event never takes the others with it; a delivery is
 acknowledged only once its batch (or its own transaction) has committed (promise 2).
 """
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from triage import flows, tracing
+from triage import flows, new_tickets, tracing
 from triage.config import Settings, get_settings
 from triage.db.engine import writer_engine_for
 from triage.db.sqlite import write_transaction_lock
@@ -71,7 +72,7 @@ class _Pending:
 
 
 class BatchWriter:
-    """The thread that writes SQLite deliveries, a batch per transaction."""
+    """The thread that writes deliveries, a batch per transaction."""
 
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
@@ -132,7 +133,7 @@ class BatchWriter:
                 # Each delivery's flow and jobs join its own request's trace: one at a time.
                 results = [_traced_ingest(session, pending, settings) for pending in batch]
             else:
-                results = flows.ingest_batch(session, [p.event for p in batch], settings)
+                results = ingest_batch(session, [p.event for p in batch], settings)
             session.commit()
         for pending, result in zip(batch, results, strict=True):
             flows.count(pending.event.source, result)
@@ -144,6 +145,19 @@ class BatchWriter:
             return store_one(engine, pending.event, pending.trace)
         except Exception as exc:
             return exc
+
+
+def ingest_batch(
+    session: Session, events: list[TicketEvent], settings: Settings
+) -> list[flows.IngestResult]:
+    """A batch of new tickets on PostgreSQL in three round trips when it is one; otherwise, or
+    when one of them turns out not to be new, the general flow (after a rollback)."""
+    if new_tickets.applies(session, events, settings):
+        try:
+            return new_tickets.ingest(session, events, settings)
+        except new_tickets.NotAllNew:
+            session.rollback()
+    return flows.ingest_batch(session, events, settings)
 
 
 def _traced_ingest(session: Session, pending: _Pending, settings: Settings) -> flows.IngestResult:
