@@ -150,7 +150,7 @@ class BatchWriter:
 def ingest_batch(
     session: Session, events: list[TicketEvent], settings: Settings
 ) -> list[flows.IngestResult]:
-    """A batch of new tickets on PostgreSQL in three round trips when it is one; otherwise, or
+    """A batch of new tickets on PostgreSQL in two round trips when it is one; otherwise, or
     when one of them turns out not to be new, the general flow (after a rollback)."""
     if new_tickets.applies(session, events, settings):
         try:
