@@ -39,16 +39,22 @@ class IngestResult:
     decided: bool = False  # this delivery classified and routed a new ticket
 
 
+def _storable(text: str) -> str:
+    """Without NUL characters, which JSON may carry ("\\u0000") but PostgreSQL cannot store in
+    text: a delivery holding one would fail its insert on every retry."""
+    return text.replace("\x00", "")
+
+
 def redact(event: TicketEvent) -> TicketEvent:
     """Every free-text field redacted; the summary counts what was removed.
 
     Runs in the request, before the event is queued or written: raw text never leaves it.
     """
-    subject = redaction.redact(event.subject)
-    body = redaction.redact(event.body)
-    comment = redaction.redact(event.comment) if event.comment is not None else None
+    subject = redaction.redact(_storable(event.subject))
+    body = redaction.redact(_storable(event.body))
+    comment = redaction.redact(_storable(event.comment)) if event.comment is not None else None
     # Tags are free text too: an agent can type (or a trigger copy) a card number into one.
-    tags = [redaction.redact(tag) for tag in event.tags]
+    tags = [redaction.redact(_storable(tag)) for tag in event.tags]
     event, id_summaries = _redact_display_ids(event)
     summaries = [subject.summary, body.summary] + ([comment.summary] if comment else [])
     summary = _merge_counts(*summaries, *(tag.summary for tag in tags), *id_summaries)

@@ -56,3 +56,11 @@ def test_nesting_within_the_limit_is_still_parsed(client: TestClient) -> None:
     payload["detail"]["custom"] = [[[[{"deep": [1, 2, {"x": []}]}]]]]
     body = signing.dumps(payload)
     assert _post(client, "zendesk", body).status_code == 202
+
+
+def test_nul_characters_are_dropped_not_a_500(client: TestClient, session: Session) -> None:
+    payload = signing.zendesk_event(10, "payout\x00 failed", "the payout \x00 bounced", "d-10")
+    answer = _post(client, "zendesk", signing.dumps(payload))
+    assert answer.status_code == 202, answer.text
+    ticket = session.exec(select(Ticket)).one()
+    assert (ticket.subject, ticket.body) == ("payout failed", "the payout  bounced")
