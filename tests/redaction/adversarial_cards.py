@@ -147,6 +147,40 @@ def multi_pan_cases(rng: random.Random) -> Iterator[Case]:
         yield Case(f"multi-pan {index}", text, pans=(first, second))
 
 
+_MIXED_SEPARATORS = (" ", "-", ".", "\n", "&nbsp;", "<br>", "\\n", " / ")
+_PASTED_JOINERS = (" ", "-", ".", "/", " / ", "\n", "\t", "  ")
+_NEIGHBOURS = ("2024-11-05", "05.11.2024", "10:22", "1 250.00", "88231", "+49 30 1234567")
+
+
+def _mixed(pan: str, rng: random.Random) -> str:
+    """A PAN's groups joined by separators that change from one gap to the next."""
+    groups = split(pan, standard_groups(len(pan)))
+    gaps = rng.sample(_MIXED_SEPARATORS, 2)
+    out = groups[0]
+    for index, group in enumerate(groups[1:]):
+        out += gaps[index % 2] + group
+    return out
+
+
+def pasted_cards_cases(rng: random.Random) -> Iterator[Case]:
+    """Two cards pasted one after the other, or a card pasted beside a date, time, amount or
+    reference, each written with mixed separators: one long run of digits in which the gap
+    between the numbers is one the card uses inside too."""
+    pairs = (("4", 16), ("51", 16), ("37", 15), ("62", 19), ("6011", 16), ("36", 14))
+    for index in range(48):
+        first = make_pan(rng, *pairs[index % len(pairs)])
+        second = make_pan(rng, *pairs[(index // len(pairs)) % len(pairs)])
+        joiner = _PASTED_JOINERS[index % len(_PASTED_JOINERS)]
+        written = _mixed(first, rng) + joiner + _mixed(second, rng)
+        yield Case(f"pasted-pair {index}", f"tried both {written} today", pans=(first, second))
+    for index in range(36):
+        pan = make_pan(rng, *pairs[index % len(pairs)])
+        neighbour = _NEIGHBOURS[index % len(_NEIGHBOURS)]
+        joiner = (" ", "-", " / ")[index % 3]
+        parts = (neighbour, _mixed(pan, rng))[:: 1 if index % 2 else -1]
+        yield Case(f"pasted-beside {index}", f"ref {joiner.join(parts)} ok", pans=(pan,))
+
+
 LUHN_FAILING_CONTEXTS: tuple[str, ...] = (
     "card number {f} declined",
     "Visa {f}",
@@ -180,7 +214,13 @@ def luhn_failing_cases(rng: random.Random) -> Iterator[Case]:
 def card_cases(seed: int = 20261124) -> list[Case]:
     rng = random.Random(seed)
     cases: list[Case] = []
-    for generate in (valid_pan_cases, format_sweep_cases, layout_cases, multi_pan_cases):
+    for generate in (
+        valid_pan_cases,
+        format_sweep_cases,
+        layout_cases,
+        multi_pan_cases,
+        pasted_cards_cases,
+    ):
         cases.extend(generate(rng))
     cases.extend(luhn_failing_cases(rng))
     return cases

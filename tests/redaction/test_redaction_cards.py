@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from triage.redaction import redact
@@ -190,6 +192,58 @@ def test_luhn_failing_numbers_with_card_context(text: str, expected: str) -> Non
     ],
 )
 def test_negatives_are_left_alone(text: str) -> None:
+    assert redact(text).text == text
+
+
+def _written_as(pan: str, written: str) -> str:
+    digits = iter(pan)
+    return "".join(next(digits) if char.isdigit() else char for char in written)
+
+
+ASCII_FORMATS = [(n, w) for n, w in FORMATS if sum(c in "0123456789" for c in w) == 16]
+PASTED_JOINERS = (" ", " / ", "-", ".", "\n", "\t", "  ", " ; ")
+
+
+@pytest.mark.parametrize("joiner", PASTED_JOINERS, ids=repr)
+def test_two_cards_pasted_together_in_any_formats(joiner: str) -> None:
+    """One long run of digits: the gap between the cards may be one either card uses inside."""
+    leaked = []
+    for (first_name, first), (second_name, second) in itertools.product(ASCII_FORMATS, repeat=2):
+        text = _written_as(PAN, first) + joiner + _written_as("5500000000000004", second)
+        if redact(f"cards {text} failed").text != "cards [PAN ...1111]" + joiner.join(
+            ("", "[PAN ...0004] failed")
+        ):
+            leaked.append((first_name, second_name))
+    assert leaked == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4111-1111 1111.1111 / 4111-1111 1111.1111", "[PAN ...1111] / [PAN ...1111]"),
+        ("4111-1111 1111.1111 4111-1111 1111.1111", "[PAN ...1111] [PAN ...1111]"),
+        ("4111 1111\n1111 1111 5500-0000 0000.0004", "[PAN ...1111] [PAN ...0004]"),
+        ("paid 2024-11-05 4111-1111 1111.1111", "paid 2024-11-05 [PAN ...1111]"),
+        ("10:22 / 4111 1111\n1111 1111", "10:22 / [PAN ...1111]"),
+        (
+            "4111-1111 1111.1111 5500 0000 0000 0004 3782 822463 10005",
+            "[PAN ...1111] [PAN ...0004] [PAN ...0005]",
+        ),
+    ],
+)
+def test_mixed_separator_card_in_a_long_run(text: str, expected: str) -> None:
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-05-01 10:22:31.120 4500.00 EUR / 2024-05-02 11:40:02.310 3200.50 EUR",
+        "ids 5120-4450 3980.6210 5530-4870 5010.2231 4410-3390",
+        "v1.4.2-3 build 2024.11.05-1730 sha 5120 4450",
+    ],
+)
+def test_mixed_separator_number_lists_are_left_alone(text: str) -> None:
     assert redact(text).text == text
 
 

@@ -3,13 +3,15 @@
 A "run" (see ``card_runs``) is digits joined by short separators. A PAN is a window of a run that
 starts and ends at group boundaries, has a network prefix and length, and passes Luhn; a
 Luhn-failing window only counts with card words nearby, so that order ids survive. Long runs
-(tables, CSV, IP lists) need a consistently written window or one filling whole lines.
+(tables, CSV, IP lists) need a consistently written window, one set off from its neighbours or
+filling whole lines, card words nearby, or a card right beside it.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterator
 from functools import cache
 
@@ -46,6 +48,7 @@ _TAIL = re.compile(
     r"[\s:=#.-]{0,3}(?:(?P<exp>(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?[0-9]{2}"
     r"|(?:0[1-9]|1[0-2])(?:20)?[0-9]{2})|(?P<cvv>[0-9]{3,4}))(?![0-9])"
 )
+Window = tuple[int, int, bool]  # digit start, digit end, Luhn-valid
 _MMYY = re.compile(r"(?:0[1-9]|1[0-2])(?:2[4-9]|3[0-9])(?:[0-9]{3,4})?")
 
 # (prefix length, lowest prefix, highest prefix, allowed lengths)
@@ -140,11 +143,17 @@ def _accept(run: Run, start: int, end: int, aligned: bool, context: bool) -> boo
         if luhn and not context and _part_of_one_number(run, start, end):
             return False
         return luhn or context
-    # Long runs are tables, lists and logs: a card there is written consistently, or fills
-    # whole lines (a number split across lines, between other lines of digits).
+    # Long runs are tables, lists and logs: a card there is written consistently, is set off
+    # from its neighbours, fills whole lines (a number split across lines, between other lines
+    # of digits) or has card words nearby.
     first, last = run.first_group(start), run.last_group(end)
     if not run.uniform(first, last):
-        return _whole_lines(run, first, last) and run.luhn(start, end)
+        return run.luhn(start, end) and (
+            context
+            or _whole_lines(run, first, last)
+            or _delimited(run, first, last)
+            or _beside_a_short_number(run, start, end)
+        )
     apart = _stands_apart(run, first, last)
     if apart and context:
         return True
@@ -199,6 +208,20 @@ def _glued_pairs(run: Run) -> list[tuple[int, int, bool]]:
     return found
 
 
+def _delimited(run: Run, first: int, last: int) -> bool:
+    """The gaps on either side of groups ``first``..``last`` (or the run's edges) are unlike any
+    gap inside them: "4111-1111 1111.1111 / 5500 ..." sets the card off from its neighbours."""
+    inner = set(run.gaps[first:last])
+    before = first == 0 or run.gaps[first - 1] not in inner
+    return before and (last == len(run.gaps) or run.gaps[last] not in inner)
+
+
+def _beside_a_short_number(run: Run, start: int, end: int) -> bool:
+    """The window begins or ends the run, and what else the run holds is too short to be a
+    card: a date, time, amount or reference pasted beside one ("10:22 / 4111-1111 1111.1111")."""
+    return (start == 0 or end == len(run.digits)) and len(run.digits) - (end - start) < 12
+
+
 def _whole_lines(run: Run, first: int, last: int) -> bool:
     """Groups ``first``..``last`` begin and end at the run's edges or at weak gaps; at the end
     an expiry and CVV may follow ("... 4772 02 09/28 123")."""
@@ -208,12 +231,53 @@ def _whole_lines(run: Run, first: int, last: int) -> bool:
     return starts_line and (ends_line or tail)
 
 
+def _held_back(run: Run, start: int, end: int, aligned: bool) -> bool:
+    """A Luhn-valid window of 13 or more digits, group-aligned in a long run, that was not
+    accepted on its own evidence."""
+    return aligned and end - start > 12 and len(run.digits) > _SHORT_RUN and run.luhn(start, end)
+
+
+def _beside_cards(run: Run, accepted: list[Window], held: list[Window]) -> list[Window]:
+    """Held-back windows right beside an accepted card, and pairs of held-back windows with
+    mixed separators right beside each other: cards pasted one after another
+    ("4111-1111 1111.1111 4111-1111 1111.1111"), where the gap between them is one the cards
+    use inside too. Two Luhn-valid, card-shaped numbers tiling a stretch of a run by chance
+    are rare (about 1 in 100); consistently written lists only join an accepted card."""
+    starting: dict[int, list[Window]] = defaultdict(list)
+    ending: dict[int, list[Window]] = defaultdict(list)
+    for window in held:
+        starting[run.first_group(window[0])].append(window)
+        ending[run.last_group(window[1])].append(window)
+
+    def mixed(window: Window) -> bool:
+        return not run.uniform(run.first_group(window[0]), run.last_group(window[1]))
+
+    queue = list(accepted)
+    for window in filter(mixed, held):
+        after = list(filter(mixed, starting.get(run.last_group(window[1]) + 1, [])))
+        queue += [window, *after] if after else []
+    taken: set[Window] = set(queue) - set(accepted)
+    while queue:
+        window = queue.pop()
+        after = starting.get(run.last_group(window[1]) + 1, [])
+        before = ending.get(run.first_group(window[0]) - 1, [])
+        for neighbour in (*after, *before):
+            if neighbour not in taken:
+                taken.add(neighbour)
+                queue.append(neighbour)
+    return [window for window in held if window in taken]
+
+
 def _run_findings(run: Run, context: _Context) -> list[Finding]:
-    accepted: list[tuple[int, int, bool]] = []
+    accepted: list[Window] = []
+    held: list[Window] = []
     for start, end, aligned in _windows(run):
         near = context.near(run.position(start), run.position(end - 1))
         if _accept(run, start, end, aligned, near):
             accepted.append((start, end, run.luhn(start, end)))
+        elif _held_back(run, start, end, aligned):
+            held.append((start, end, True))
+    accepted += _beside_cards(run, accepted, held)
     accepted += _glued_pairs(run)
     valid = [w for w in accepted if w[2]]
     # A Luhn-valid PAN explains the run; Luhn-failing windows over it would only blur last4.
