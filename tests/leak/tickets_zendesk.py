@@ -254,4 +254,13 @@ ZENDESK: tuple[LeakTicket, ...] = (
         "Kunde aus Indien: Amex ३७६२ १९४०८५ ३०७७४ declined with code 51 although he has funds.",
         pans=("376219408530774",),
     ),
+    LeakTicket(
+        Z,
+        "71027",
+        "Betalingen geweigerd in de webshop",
+        "Goedemiddag, twee betalingen van dezelfde klant zijn gisteren geweigerd. Ze heeft de "
+        "nummers zo overgetypt uit haar wallet-app: 4663-9233 2146.8814 5297-3699 3563.2729 "
+        "Kunnen jullie zien waarom? Groet, Sanne (Bloemenhuis De Linde)",
+        pans=("4663923321468814", "5297369935632729"),
+    ),
 )
