@@ -148,7 +148,7 @@ def multi_pan_cases(rng: random.Random) -> Iterator[Case]:
 
 
 _MIXED_SEPARATORS = (" ", "-", ".", "\n", "&nbsp;", "<br>", "\\n", " / ")
-_PASTED_JOINERS = (" ", "-", ".", "/", " / ", "\n", "\t", "  ")
+_PASTED_JOINERS = (" ", "-", ".", "/", " / ", "\n", "\t", "  ", " 09/28 ", " 123 ", " 11/27 456 ")
 _NEIGHBOURS = ("2024-11-05", "05.11.2024", "10:22", "1 250.00", "88231", "+49 30 1234567")
 
 
@@ -178,6 +178,10 @@ def pasted_cards_cases(rng: random.Random) -> Iterator[Case]:
         neighbour = _NEIGHBOURS[index % len(_NEIGHBOURS)]
         joiner = (" ", "-", " / ")[index % 3]
         parts = (neighbour, _mixed(pan, rng))[:: 1 if index % 2 else -1]
+        if index % 3 == 2 and len(neighbour) < 12:
+            # With more than 11 digits around it, sharing its separators, a card is not told
+            # apart from a list of numbers: a limit of the scanner, named in its docstring.
+            parts = (*parts, _NEIGHBOURS[(index + 2) % len(_NEIGHBOURS)][:5])
         yield Case(f"pasted-beside {index}", f"ref {joiner.join(parts)} ok", pans=(pan,))
 
 

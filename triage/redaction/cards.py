@@ -4,7 +4,10 @@ A "run" (see ``card_runs``) is digits joined by short separators. A PAN is a win
 starts and ends at group boundaries, has a network prefix and length, and passes Luhn; a
 Luhn-failing window only counts with card words nearby, so that order ids survive. Long runs
 (tables, CSV, IP lists) need a consistently written window, one set off from its neighbours or
-filling whole lines, card words nearby, or a card right beside it.
+filling whole lines, card words nearby, only short numbers beside it (a date, a time), or a card
+right beside it. What stays ambiguous: with no card words, a card written like the numbers
+around it, or with more than 11 digits of other numbers around it joined by the separators it
+uses itself, reads as a list and is left alone.
 """
 
 from __future__ import annotations
@@ -83,11 +86,17 @@ def card_shaped(digits: str) -> bool:
     return len(digits) >= 4 and len(digits) in _lengths(digits[:4])
 
 
+# The engine's own markers: "PAN" and "CVV" in them are not card words, or redacting a redacted
+# text again would read the digits beside a marker as a card the first pass had no cause to see.
+_OWN_MARKERS = re.compile(r"\[(?:PAN \.\.\.[0-9]{4}|CVV)\]")
+
+
 class _Context:
     """Card words in the view, found once and queried by distance."""
 
     def __init__(self, text: str) -> None:
-        self._hits = [m.start() for m in CARD_CONTEXT.finditer(text)]
+        own = {m.start() + 1 for m in _OWN_MARKERS.finditer(text)}
+        self._hits = [m.start() for m in CARD_CONTEXT.finditer(text) if m.start() not in own]
 
     def __bool__(self) -> bool:
         return bool(self._hits)
@@ -125,7 +134,19 @@ def _stands_apart(run: Run, first: int, last: int) -> bool:
     if first == 0 or last == len(run.gaps) or first == last:
         return True
     inner = run.gaps[first]
-    return run.gaps[first - 1] != inner or run.gaps[last] != inner
+    return run.gaps[first - 1] != inner or run.gaps[last] != inner or _sized_apart(run, first, last)
+
+
+def _sized_apart(run: Run, first: int, last: int) -> bool:
+    """The window's groups are all one size and the groups on either side are not: a card
+    between a date and a time ("2024-11-05 4111 1111 1111 1111 10:22"), not a list of amounts."""
+    size = run.ends[first] - run.starts[first]
+    if size in (
+        run.ends[first - 1] - run.starts[first - 1],
+        run.ends[last + 1] - run.starts[last + 1],
+    ):
+        return False
+    return all(run.ends[i] - run.starts[i] == size for i in range(first + 1, last + 1))
 
 
 def _accept(run: Run, start: int, end: int, aligned: bool, context: bool) -> bool:
@@ -152,7 +173,7 @@ def _accept(run: Run, start: int, end: int, aligned: bool, context: bool) -> boo
             context
             or _whole_lines(run, first, last)
             or _delimited(run, first, last)
-            or _beside_a_short_number(run, start, end)
+            or _beside_short_numbers(run, start, end)
         )
     apart = _stands_apart(run, first, last)
     if apart and context:
@@ -216,10 +237,10 @@ def _delimited(run: Run, first: int, last: int) -> bool:
     return before and (last == len(run.gaps) or run.gaps[last] not in inner)
 
 
-def _beside_a_short_number(run: Run, start: int, end: int) -> bool:
-    """The window begins or ends the run, and what else the run holds is too short to be a
-    card: a date, time, amount or reference pasted beside one ("10:22 / 4111-1111 1111.1111")."""
-    return (start == 0 or end == len(run.digits)) and len(run.digits) - (end - start) < 12
+def _beside_short_numbers(run: Run, start: int, end: int) -> bool:
+    """What else the run holds is too short to be a card: a date, time, amount or reference
+    pasted beside one ("2024-11-05 4111-1111 1111.1111 10:22")."""
+    return len(run.digits) - (end - start) < 12
 
 
 def _whole_lines(run: Run, first: int, last: int) -> bool:
@@ -238,31 +259,43 @@ def _held_back(run: Run, start: int, end: int, aligned: bool) -> bool:
 
 
 def _beside_cards(run: Run, accepted: list[Window], held: list[Window]) -> list[Window]:
-    """Held-back windows right beside an accepted card, and pairs of held-back windows with
-    mixed separators right beside each other: cards pasted one after another
-    ("4111-1111 1111.1111 4111-1111 1111.1111"), where the gap between them is one the cards
-    use inside too. Two Luhn-valid, card-shaped numbers tiling a stretch of a run by chance
-    are rare (about 1 in 100); consistently written lists only join an accepted card."""
+    """Held-back windows beside an accepted card, and pairs of held-back windows with mixed
+    separators beside each other: cards pasted one after another
+    ("4111-1111 1111.1111 09/28 4111-1111 1111.1111"), where the gap between them is one the
+    cards use inside too, or an expiry date and CVV. Two Luhn-valid, card-shaped numbers next
+    to each other by chance are rare (about 1 in 100); consistently written lists only join an
+    accepted card."""
     starting: dict[int, list[Window]] = defaultdict(list)
     ending: dict[int, list[Window]] = defaultdict(list)
     for window in held:
-        starting[run.first_group(window[0])].append(window)
-        ending[run.last_group(window[1])].append(window)
+        starting[window[0]].append(window)
+        ending[window[1]].append(window)
+
+    def neighbours(window: Window) -> Iterator[Window]:
+        group = bisect_left(run.starts, window[1])
+        while group < len(run.starts) and run.starts[group] - window[1] <= _EXPIRY_AND_CVV:
+            yield from starting.get(run.starts[group], ())
+            group += 1
+        group = run.group_of[window[0]] - 1 if window[0] else -1
+        while group >= 0 and window[0] - run.ends[group] <= _EXPIRY_AND_CVV:
+            yield from ending.get(run.ends[group], ())
+            group -= 1
 
     def mixed(window: Window) -> bool:
         return not run.uniform(run.first_group(window[0]), run.last_group(window[1]))
 
     queue = list(accepted)
     for window in filter(mixed, held):
-        after = list(filter(mixed, starting.get(run.last_group(window[1]) + 1, [])))
-        queue += [window, *after] if after else []
+        if any(mixed(other) and other[0] >= window[1] for other in neighbours(window)):
+            queue.append(window)
     taken: set[Window] = set(queue) - set(accepted)
     while queue:
         window = queue.pop()
-        after = starting.get(run.last_group(window[1]) + 1, [])
-        before = ending.get(run.first_group(window[0]) - 1, [])
-        for neighbour in (*after, *before):
-            if neighbour not in taken:
+        # A consistently written window taken for its neighbour does not pass that on to the
+        # next one: a list of numbers ("1.2.3.4.5.1.2.3.4.5...") would be taken whole.
+        listed = window in taken and not mixed(window)
+        for neighbour in neighbours(window):
+            if neighbour not in taken and not (listed and not mixed(neighbour)):
                 taken.add(neighbour)
                 queue.append(neighbour)
     return [window for window in held if window in taken]
