@@ -263,4 +263,20 @@ ZENDESK: tuple[LeakTicket, ...] = (
         "Kunnen jullie zien waarom? Groet, Sanne (Bloemenhuis De Linde)",
         pans=("4663923321468814", "5297369935632729"),
     ),
+    LeakTicket(
+        Z,
+        "71028",
+        "Re: webhook signature errors since the key rotation",
+        "Hi, forwarding what our developer wrote below.\n\n"
+        "> We rotated the key on Monday and since then every webhook fails with 401. The new one\n"
+        "> is sk_live_51PqR8sT2uVw3xYz4AbCdEf5GhIj6KlMn7OpQr8StUv9WxYz0AbCdEfGhIjKl1MnOpQr2StU\n"
+        "> vW3xYz4AbCd, the old one rk_live_9Zy8Xw7Vu6Ts5Rq4Po3Nm2Lk1Jih=\ng0Fe9Dc8Ba7Zy6X is "
+        "revoked.\n"
+        "\nCan you check on your side? Thanks, Tomasz",
+        secrets=(
+            "sk_live_51PqR8sT2uVw3xYz4AbCdEf5GhIj6KlMn7OpQr8StUv9WxYz0AbCdEfGhIjKl1MnOpQr2StU"
+            "vW3xYz4AbCd",
+            "rk_live_9Zy8Xw7Vu6Ts5Rq4Po3Nm2Lk1Jihg0Fe9Dc8Ba7Zy6X",
+        ),
+    ),
 )

@@ -150,11 +150,25 @@ TOKEN_CONTEXTS: tuple[str, ...] = (
 )
 
 
+# Where a pasted token gets broken: line wraps, soft breaks, markup, invisible characters.
+TOKEN_BREAKS: tuple[str, ...] = ("\n", "\n> ", "=\n", "\u200b", "</span><span>", " ", "\u00ad")
+TOKEN_ESCAPES: tuple[tuple[str, str], ...] = (("_", "&#95;"), ("_", "%5F"), ("_", "\\u005f"))
+
+
 def token_cases(rng: random.Random) -> Iterator[Case]:
     for round_ in range(3):
         for index, (label, secret) in enumerate(_token_secrets(rng)):
             context = TOKEN_CONTEXTS[(index + round_ * 5) % len(TOKEN_CONTEXTS)]
             yield Case(f"secret {label}", context.format(s=secret), secrets=(secret,))
+    for index, (label, secret) in enumerate(_token_secrets(rng)):
+        cut = rng.randrange(len(secret) // 3, 2 * len(secret) // 3)
+        broken = secret[:cut] + TOKEN_BREAKS[index % len(TOKEN_BREAKS)] + secret[cut:]
+        context = TOKEN_CONTEXTS[index % len(TOKEN_CONTEXTS)]
+        yield Case(f"secret broken {label}", context.format(s=broken), secrets=(secret,))
+        if "_" in secret:
+            plain, escaped = TOKEN_ESCAPES[index % len(TOKEN_ESCAPES)]
+            written = secret.replace(plain, escaped)
+            yield Case(f"secret escaped {label}", f"key {written} ok", secrets=(secret,))
 
 
 def _aws_secret(rng: random.Random) -> str:

@@ -88,3 +88,58 @@ def test_secrets_are_redacted(name: str, text: str, expected: str) -> None:
 )
 def test_prose_about_secrets_survives(text: str) -> None:
     assert redact(text).text == text
+
+
+BROKEN_TOKENS = [
+    "sk_live_51HqLyjWDarjtT1zdp7dcXYZ4eC39HqLy",
+    "whsec_5f8a9b2c3d4e5f6a7b8c9d0e1f2a3b4c",
+    "ASIA6BIIH6GDGLZYCCSJ",
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "xoxb-123456789012-1234567890123-AbCdEfGhIjKl",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlX2hlcmU",
+]
+BREAKS = {
+    "mail line wrap": "\n",
+    "quoted wrap": "\n> ",
+    "quoted-printable soft break": "=\n",
+    "zero width space": "\u200b",
+    "soft hyphen": "\u00ad",
+    "code block markup": '</span><span class="s">',
+    "space": " ",
+}
+
+
+@pytest.mark.parametrize("token", BROKEN_TOKENS)
+@pytest.mark.parametrize("where", BREAKS.values(), ids=BREAKS.keys())
+def test_a_token_broken_where_it_was_pasted_goes_whole(token: str, where: str) -> None:
+    half = len(token) // 2
+    out = redact(f"our key is {token[:half]}{where}{token[half:]} thanks").text
+    assert token[half:] not in out and token[:half] not in out
+    assert out.startswith("our key is [SECRET]") and out.endswith(" thanks")
+
+
+ESCAPED = {
+    "html entities": "sk&#95;live&#95;51HqLyjWDarjtT1zdp7dcXYZ",
+    "hex entities": "sk&#x5f;live&#x5F;51HqLyjWDarjtT1zdp7dcXYZ",
+    "url escapes": "sk%5Flive%5F51HqLyjWDarjtT1zdp7dcXYZ",
+    "json escapes": "sk\\u005flive\\u005f51HqLyjWDarjtT1zdp7dcXYZ",
+}
+
+
+@pytest.mark.parametrize("written", ESCAPED.values(), ids=ESCAPED.keys())
+def test_a_token_written_with_escapes_goes(written: str) -> None:
+    assert redact(f"key {written} ok").text == "key [SECRET] ok"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "key sk_live_51HqLyjWDarjtT1zdp7dcXYZ4eC\nThanks for checking, Maria",
+        "token ghp_16C7e42F292c6912E7710c838347Ae178B4a please rotate it",
+        "see https://example.test/a%2Fb?q=%41%42 for the docs",
+    ],
+)
+def test_the_words_after_a_token_stay(text: str) -> None:
+    out = redact(text).text
+    tail = text.split("\n")[-1] if "\n" in text else " ".join(text.split()[-3:])
+    assert out.endswith(tail)

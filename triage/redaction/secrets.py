@@ -57,6 +57,8 @@ class _Pattern:
     check: Callable[[str], bool] | None = None
     # Tried only where a password label starts: four scans of the whole text cost too much.
     at_label: bool = False
+    # A token that may be wrapped or broken up where it was pasted: see `_continued`.
+    may_split: bool = False
 
 
 def _p(
@@ -66,7 +68,71 @@ def _p(
     check: Callable[[str], bool] | None = None,
     at_label: bool = False,
 ) -> _Pattern:
-    return _Pattern(name, re.compile(regex), triggers, check, at_label)
+    return _Pattern(name, re.compile(regex), triggers, check, at_label, name in _MAY_SPLIT)
+
+
+_MAY_SPLIT = frozenset(
+    {
+        *("stripe_key", "stripe_webhook_secret", "github_token", "slack_token", "jwt"),
+        *("openai_key", "sendgrid_key", "square_token", "gitlab_token", "braintree_token"),
+        *("bearer", "labelled_key", "aws_access_key_split", "token_split"),
+        *("token_split_more",),
+    }
+)
+# Where a pasted token gets broken: a mail client's line wrap (with quote markers) or
+# quoted-printable soft break, markup from a code block, an invisible character (the view shows
+# it as a space). What follows is more of the token only if it reads as random: letters and
+# digits together, or a long mixed-case run; a word of the next sentence does not.
+_BREAK = re.compile(
+    r"(?: |=\r?\n|\r?\n(?:[ \t]*>)*[ \t]*|(?:</?[A-Za-z][^<>\n]{0,40}>)+)"
+    r"(?P<c>[A-Za-z0-9_\-.+/=]{6,})"
+)
+_MAX_PIECES = 4
+# Lengths of whole tokens by prefix: (length, fixed). A piece shorter than that takes what
+# follows a break whatever it looks like; a fixed-length token only as much as completes it.
+_LENGTHS: tuple[tuple[re.Pattern[str], int, bool], ...] = (
+    (re.compile(r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)"), 20, True),
+    (re.compile(r"gh[pousr]_"), 40, True),
+    (re.compile(r"github_pat_"), 93, True),
+    (re.compile(r"whsec_"), 38, True),
+    (re.compile(r"[sr]k_(?:live|test)_"), 32, False),
+)
+
+
+def _length(token: str) -> tuple[int, bool] | None:
+    for prefix, length, fixed in _LENGTHS:
+        if prefix.match(token):
+            return length, fixed
+    return None
+
+
+def _random_chunk(chunk: str) -> bool:
+    """Letters with digits, or case changing more than a brand name does ("WooCommerce")."""
+    if any(c.isdigit() for c in chunk) and any(c.isalpha() for c in chunk):
+        return True
+    upper = sum(c.isupper() for c in chunk[1:])
+    return len(chunk) >= 8 and upper >= 2 and sum(c.islower() for c in chunk) >= 2
+
+
+def _continued(text: str, start: int, end: int) -> int:
+    """Where a token found at ``start:end`` really ends, over the breaks inside it. A piece
+    shorter than its kind's tokens takes what follows, random-looking or not
+    ("ASIA6BIIH6 GDGLZYCCSJ"); a fixed-length one only as much as completes it."""
+    expected = _length(text[start:end])
+    taken = end - start
+    for _ in range(_MAX_PIECES):
+        match = _BREAK.match(text, end)
+        if match is None or (expected is not None and expected[1] and taken >= expected[0]):
+            break
+        chunk = match.group("c")
+        short = expected is not None and taken < expected[0]
+        if not short and not _random_chunk(chunk):
+            break
+        if short and expected is not None and expected[1]:
+            chunk = chunk[: expected[0] - taken]
+        taken += len(chunk)
+        end = match.start("c") + len(chunk)
+    return end
 
 
 _STRONG_PASSWORD_LABEL = (
@@ -102,6 +168,27 @@ PATTERNS: tuple[_Pattern, ...] = (
         ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "apka"),
     ),
     _p(
+        # A token broken up where it was pasted, before its pattern's minimum length: its
+        # distinctive prefix and first part, then `_continued`.
+        "token_split",
+        r"(?<![A-Za-z0-9])(?:[sr]k_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|xox[abposre]-"
+        r"|glpat-|npm_|shp(?:at|ss|ca|pa)_|sq0(?:atp|csp)-)"
+        r"[A-Za-z0-9_-]{0,40}(?= |=?\r?\n|<)",
+        ("sk_", "rk_", "whsec_", "gh", "github_pat_", "xox", "glpat-", "npm_", "shp", "sq0"),
+    ),
+    _p(
+        "token_split_more",
+        r"(?<![A-Za-z0-9])(?:AIza|sk-(?:proj-|svcacct-|ant-)?)[A-Za-z0-9_-]{0,19}(?= |=?\r?\n|<)",
+        ("aiza", "sk-"),
+    ),
+    _p(
+        # A key id wrapped or broken up where it was pasted: its first part, then `_continued`.
+        "aws_access_key_split",
+        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{4,15}"
+        r"(?= |=?\r?\n|<)",
+        ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "apka"),
+    ),
+    _p(
         "aws_secret_key",
         r"(?i:aws)[\w\- ]{0,20}?(?i:secret|key)[\w\"']{0,20}(?:\s*[:=]|\s+(?i:is|was|=))\s*[\"']?"
         r"(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
@@ -124,7 +211,8 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p("slack_webhook", r"hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+", ("hooks.",)),
     _p(
         "jwt",
-        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
+        # The signature may be missing: the token was cut or wrapped there (`_continued`).
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?",
         ("eyj",),
     ),
     _p("openai_key", r"sk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_-]{20,}", ("sk-",)),
@@ -234,8 +322,102 @@ def _findings(pattern: _Pattern, text: str, labels: list[int]) -> list[Finding]:
         group = "v" if "v" in pattern.regex.groupindex else 0
         value = match.group(group)
         if _MASKED.fullmatch(value) is None and (pattern.check is None or pattern.check(value)):
-            found.append(Finding(SECRET, match.start(group), match.end(group)))
+            start, end = match.span(group)
+            if pattern.may_split:
+                end = _continued(text, start, end)
+            found.append(Finding(SECRET, start, end))
     return found
+
+
+# Escaped characters a token may be written with ("sk&#95;live&#95;...", "sk%5Flive%5F...",
+# "sk\\u005flive..."): the view decodes only digits, which keeps its offsets.
+_ESCAPED = re.compile(
+    r"&#(?:0*(?P<dec>[0-9]{1,7})|[xX]0*(?P<hex>[0-9A-Fa-f]{1,6}));?"
+    r"|\\u(?P<json>[0-9A-Fa-f]{4})|%(?P<url>[0-9A-Fa-f]{2})"
+)
+
+
+def _escaped_char(match: re.Match[str]) -> str | None:
+    if match.group("dec"):
+        code = int(match.group("dec"))
+    else:
+        code = int(match.group("hex") or match.group("json") or match.group("url"), 16)
+    return chr(code) if 0x21 <= code <= 0x7E else None
+
+
+# What may break a token where it was pasted, removed to read it whole: a quoted-printable soft
+# break, a line wrap with its quote markers, markup from a code block.
+_JOINS = re.compile(r"=\r?\n|\r?\n(?:[ \t]*>)*[ \t]*|(?:</?[A-Za-z][^<>\n]{0,40}>)+")
+
+
+class _Rewritten:
+    """The text with each match of ``pattern`` replaced by ``replace(match)`` (left as it is
+    where that gives None), each character's span in the text, and where replacements were."""
+
+    def __init__(
+        self, text: str, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str | None]
+    ) -> None:
+        parts: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.cuts: list[int] = []
+        cursor = 0
+        for match in pattern.finditer(text):
+            new = replace(match)
+            if new is None:
+                continue
+            self._plain(parts, text, cursor, match.start())
+            self.cuts.append(len(self.starts))
+            parts.append(new)
+            self.starts.extend([match.start()] * len(new))
+            self.ends.extend([match.end()] * len(new))
+            cursor = match.end()
+        self._plain(parts, text, cursor, len(text))
+        self.text = "".join(parts)
+
+    def _plain(self, parts: list[str], text: str, start: int, end: int) -> None:
+        parts.append(text[start:end])
+        self.starts.extend(range(start, end))
+        self.ends.extend(range(start + 1, end + 1))
+
+    def original(self, finding: Finding) -> Finding:
+        return Finding(SECRET, self.starts[finding.start], self.ends[finding.end - 1])
+
+    def across_joins(self, finding: Finding) -> Finding | None:
+        """A finding in the joined text that spans a join, up to the first piece after one
+        that does not read as random (the next line's first word); None if it spans none."""
+        inside = [cut for cut in self.cuts if finding.start < cut < finding.end]
+        if not inside:
+            return None
+        end = finding.start
+        for cut, after in zip(inside, [*inside[1:], finding.end], strict=True):
+            if end > finding.start and not _random_chunk(self.text[end:cut]):
+                break
+            end = cut if _random_chunk(self.text[cut:after]) else end
+            if end != cut:
+                break
+            end = after
+        end = max(end, inside[0])
+        return self.original(Finding(SECRET, finding.start, end))
+
+
+def _scan(text: str, patterns: tuple[_Pattern, ...]) -> list[Finding]:
+    lowered = text.lower()
+    present = {trigger for trigger in _TRIGGERS if trigger in lowered}
+    found: list[Finding] = []
+    if present:
+        labels = []
+        if not present.isdisjoint(_PASSWORD_TRIGGERS):
+            labels = [m.start() for m in _LABEL_START.finditer(text)]
+        for pattern in patterns:
+            if not present.isdisjoint(pattern.triggers):
+                found.extend(_findings(pattern, text, labels))
+        if not present.isdisjoint(_PASSWORD_TRIGGERS):
+            found.extend(password_sentences(text))
+    return found
+
+
+_TOKEN_PATTERNS = tuple(pattern for pattern in PATTERNS if not pattern.at_label)
 
 
 class SecretRecognizer:
@@ -243,16 +425,36 @@ class SecretRecognizer:
     entities = (SECRET,)
 
     def find(self, view: View) -> list[Finding]:
-        lowered = view.text.lower()
-        present = {trigger for trigger in _TRIGGERS if trigger in lowered}
-        found: list[Finding] = []
-        if present:
-            labels = []
-            if not present.isdisjoint(_PASSWORD_TRIGGERS):
-                labels = [m.start() for m in _LABEL_START.finditer(view.text)]
-            for pattern in PATTERNS:
-                if not present.isdisjoint(pattern.triggers):
-                    found.extend(_findings(pattern, view.text, labels))
-            if not present.isdisjoint(_PASSWORD_TRIGGERS):
-                found.extend(password_sentences(view.text))
+        text = view.text
+        found = _scan(text, PATTERNS)
+        if "&#" in text or "%" in text or "\\u" in text:
+            unescaped = _Rewritten(text, _ESCAPED, _escaped_char)
+            if unescaped.cuts:
+                found += map(unescaped.original, _scan(unescaped.text, _TOKEN_PATTERNS))
+        if "\n" in text or "<" in text:
+            joined = _Rewritten(text, _JOINS, lambda match: "")
+            if _broken_token(joined):
+                spans = map(joined.across_joins, _scan(joined.text, _TOKEN_PATTERNS))
+                found += [finding for finding in spans if finding is not None]
         return found
+
+
+_TOKEN_PIECE = re.compile(r"[A-Za-z0-9_-]{0,24}")
+_TRIGGER_SEARCH = re.compile("|".join(sorted(map(re.escape, _TRIGGERS), key=len, reverse=True)))
+_REACH = 24
+
+
+def _broken_token(joined: _Rewritten) -> bool:
+    """Some join glued a token-like piece (with a digit, "_" or "-") to what follows, near a
+    token's prefix: only then is the joined text worth scanning again."""
+    text = joined.text
+    for cut in joined.cuts:
+        if not (0 < cut < len(text) and (text[cut - 1].isalnum() or text[cut - 1] in "_-")):
+            continue
+        before = _TOKEN_PIECE.match(text[max(0, cut - _REACH) : cut][::-1])
+        after = _TOKEN_PIECE.match(text, cut)
+        glued = (before.group() if before else "") + (after.group() if after else "")
+        tokenish = any(c.isdigit() or c in "_-" for c in glued) or _random_chunk(glued)
+        if tokenish and _TRIGGER_SEARCH.search(text[max(0, cut - _REACH) : cut + _REACH].lower()):
+            return True
+    return False
