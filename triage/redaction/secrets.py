@@ -178,13 +178,14 @@ PATTERNS: tuple[_Pattern, ...] = (
     ),
     _p(
         "token_split_more",
-        r"(?<![A-Za-z0-9])(?:AIza|sk-(?:proj-|svcacct-|ant-)?)[A-Za-z0-9_-]{0,19}(?= |=?\r?\n|<)",
-        ("aiza", "sk-"),
+        r"(?<![A-Za-z0-9])(?:AIza|sk-(?:proj-|svcacct-|ant-)?|eyJ)[A-Za-z0-9_-]{0,19}"
+        r"(?= |=?\r?\n|<)",
+        ("aiza", "sk-", "eyj"),
     ),
     _p(
         # A key id wrapped or broken up where it was pasted: its first part, then `_continued`.
         "aws_access_key_split",
-        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{4,15}"
+        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{0,15}"
         r"(?= |=?\r?\n|<)",
         ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "apka"),
     ),
@@ -211,8 +212,11 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p("slack_webhook", r"hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+", ("hooks.",)),
     _p(
         "jwt",
-        # The signature may be missing: the token was cut or wrapped there (`_continued`).
-        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?",
+        # The header may be broken once where the token was pasted, and the signature may be
+        # missing: the token was cut or wrapped there (`_continued`).
+        r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}"
+        r"(?:(?: |=?\r?\n(?:[ \t]*>)*[ \t]*|(?:</?[A-Za-z][^<>\n]{0,40}>)+)[A-Za-z0-9_-]+)?"
+        r"\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?",
         ("eyj",),
     ),
     _p("openai_key", r"sk-(?:proj-|svcacct-|ant-)?[A-Za-z0-9_-]{20,}", ("sk-",)),
@@ -427,15 +431,13 @@ class SecretRecognizer:
     def find(self, view: View) -> list[Finding]:
         text = view.text
         found = _scan(text, PATTERNS)
-        if "&#" in text or "%" in text or "\\u" in text:
+        if any(_escaped_char(match) for match in _ESCAPED.finditer(text)):
             unescaped = _Rewritten(text, _ESCAPED, _escaped_char)
-            if unescaped.cuts:
-                found += map(unescaped.original, _scan(unescaped.text, _TOKEN_PATTERNS))
-        if "\n" in text or "<" in text:
+            found += map(unescaped.original, _scan(unescaped.text, _TOKEN_PATTERNS))
+        if ("\n" in text or "<" in text) and _broken_token(text):
             joined = _Rewritten(text, _JOINS, lambda match: "")
-            if _broken_token(joined):
-                spans = map(joined.across_joins, _scan(joined.text, _TOKEN_PATTERNS))
-                found += [finding for finding in spans if finding is not None]
+            spans = map(joined.across_joins, _scan(joined.text, _TOKEN_PATTERNS))
+            found += [finding for finding in spans if finding is not None]
         return found
 
 
@@ -444,17 +446,23 @@ _TRIGGER_SEARCH = re.compile("|".join(sorted(map(re.escape, _TRIGGERS), key=len,
 _REACH = 24
 
 
-def _broken_token(joined: _Rewritten) -> bool:
-    """Some join glued a token-like piece (with a digit, "_" or "-") to what follows, near a
-    token's prefix: only then is the joined text worth scanning again."""
-    text = joined.text
-    for cut in joined.cuts:
-        if not (0 < cut < len(text) and (text[cut - 1].isalnum() or text[cut - 1] in "_-")):
+def _broken_token(text: str) -> bool:
+    """Some join sits between two token-like pieces (together with a digit, "_" or "-", or
+    random-looking) near a token's prefix: only then is the joined text worth scanning."""
+    for join in _JOINS.finditer(text):
+        start, end = join.span()
+        if start == 0 or end == len(text):
             continue
-        before = _TOKEN_PIECE.match(text[max(0, cut - _REACH) : cut][::-1])
-        after = _TOKEN_PIECE.match(text, cut)
+        if not (_token_char(text[start - 1]) and _token_char(text[end])):
+            continue
+        before = _TOKEN_PIECE.match(text[max(0, start - _REACH) : start][::-1])
+        after = _TOKEN_PIECE.match(text, end)
         glued = (before.group() if before else "") + (after.group() if after else "")
         tokenish = any(c.isdigit() or c in "_-" for c in glued) or _random_chunk(glued)
-        if tokenish and _TRIGGER_SEARCH.search(text[max(0, cut - _REACH) : cut + _REACH].lower()):
+        if tokenish and _TRIGGER_SEARCH.search(text[max(0, start - _REACH) : end + _REACH].lower()):
             return True
     return False
+
+
+def _token_char(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char in "_-")
