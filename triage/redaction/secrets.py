@@ -434,13 +434,18 @@ class SecretRecognizer:
         if any(_escaped_char(match) for match in _ESCAPED.finditer(text)):
             unescaped = _Rewritten(text, _ESCAPED, _escaped_char)
             found += map(unescaped.original, _scan(unescaped.text, _TOKEN_PATTERNS))
-        if ("\n" in text or "<" in text) and _broken_token(text):
+        if ("\n" in text or "<" in text) and _TOKEN_START.search(text) and _broken_token(text):
             joined = _Rewritten(text, _JOINS, lambda match: "")
             spans = map(joined.across_joins, _scan(joined.text, _TOKEN_PATTERNS))
             found += [finding for finding in spans if finding is not None]
         return found
 
 
+# The starts of the tokens `_JOINS` can repair: without one, no text needs joining.
+_TOKEN_START = re.compile(
+    r"[sr]k_|whsec|gh[pousr]_|github_|xox|glpat|npm_|shp[acps]|sq0|AIza|sk-|eyJ"
+    r"|A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA)"
+)
 _TOKEN_PIECE = re.compile(r"[A-Za-z0-9_-]{0,24}")
 _TRIGGER_SEARCH = re.compile("|".join(sorted(map(re.escape, _TRIGGERS), key=len, reverse=True)))
 _REACH = 24
