@@ -174,7 +174,10 @@ PATTERNS: tuple[_Pattern, ...] = (
         r"(?<![A-Za-z0-9])(?:[sr]k_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|xox[abposre]-"
         r"|glpat-|npm_|shp(?:at|ss|ca|pa)_|sq0(?:atp|csp)-)"
         r"[A-Za-z0-9_-]{0,40}(?= |=?\r?\n|<)",
-        ("sk_", "rk_", "whsec_", "gh", "github_pat_", "xox", "glpat-", "npm_", "shp", "sq0"),
+        (
+            *("sk_", "rk_", "whsec_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+            *("xox", "glpat-", "npm_", "shp", "sq0"),
+        ),
     ),
     _p(
         "token_split_more",
@@ -431,7 +434,8 @@ class SecretRecognizer:
     def find(self, view: View) -> list[Finding]:
         text = view.text
         found = _scan(text, PATTERNS)
-        if any(_escaped_char(match) for match in _ESCAPED.finditer(text)):
+        escaped = "&#" in text or "%" in text or "\\u" in text
+        if escaped and any(_escaped_char(match) for match in _ESCAPED.finditer(text)):
             unescaped = _Rewritten(text, _ESCAPED, _escaped_char)
             found += map(unescaped.original, _scan(unescaped.text, _TOKEN_PATTERNS))
         if ("\n" in text or "<" in text) and _TOKEN_START.search(text) and _broken_token(text):
