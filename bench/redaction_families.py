@@ -117,6 +117,9 @@ FAMILIES: dict[str, Callable[[int, random.Random], str]] = {
     "iban_like": _repeat("DE12 3456 7890 "),
     "expiry_labels": _repeat("exp 01/25 cvv 123 "),
     "prose_mentions": _prose,
+    "wrapped_short_keys": _repeat("key sk_live_a1a1a1a1a1a1a1a1a1a1\n"),
+    "broken_key_prefixes": _repeat("sk_li\nve_ab12 "),
+    "escaped_key_underscores": _repeat("sk&#95;live&#95;a1b2 "),
 }
 
 

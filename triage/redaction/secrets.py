@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -106,12 +107,19 @@ def _length(token: str) -> tuple[int, bool] | None:
     return None
 
 
+_DIGIT = re.compile(r"[0-9]")
+_LETTER = re.compile(r"[A-Za-z]")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
 def _random_chunk(chunk: str) -> bool:
     """Letters with digits, or case changing more than a brand name does ("WooCommerce")."""
-    if any(c.isdigit() for c in chunk) and any(c.isalpha() for c in chunk):
+    if _DIGIT.search(chunk) and _LETTER.search(chunk):
         return True
-    upper = sum(c.isupper() for c in chunk[1:])
-    return len(chunk) >= 8 and upper >= 2 and sum(c.islower() for c in chunk) >= 2
+    if len(chunk) < 8:
+        return False
+    return len(_UPPER.findall(chunk, 1)) >= 2 and len(_LOWER.findall(chunk)) >= 2
 
 
 def _continued(text: str, start: int, end: int) -> int:
@@ -355,6 +363,9 @@ def _escaped_char(match: re.Match[str]) -> str | None:
 # What may break a token where it was pasted, removed to read it whole: a quoted-printable soft
 # break, a line wrap with its quote markers, markup from a code block.
 _JOINS = re.compile(r"=\r?\n|\r?\n(?:[ \t]*>)*[ \t]*|(?:</?[A-Za-z][^<>\n]{0,40}>)+")
+# The same with single spaces, where the view shows an invisible character: joined separately,
+# since a token glued to the word before it no longer starts where its pattern looks for it.
+_SPACED_JOINS = re.compile(rf"{_JOINS.pattern}| ")
 
 
 class _Rewritten:
@@ -393,24 +404,28 @@ class _Rewritten:
     def across_joins(self, finding: Finding) -> Finding | None:
         """A finding in the joined text that spans a join, up to the first piece after one
         that does not read as random (the next line's first word); None if it spans none."""
-        inside = [cut for cut in self.cuts if finding.start < cut < finding.end]
+        inside = self.cuts[
+            bisect_right(self.cuts, finding.start) : bisect_left(self.cuts, finding.end)
+        ]
         if not inside:
             return None
-        end = finding.start
+        end = inside[0]
         for cut, after in zip(inside, [*inside[1:], finding.end], strict=True):
-            if end > finding.start and not _random_chunk(self.text[end:cut]):
-                break
-            end = cut if _random_chunk(self.text[cut:after]) else end
-            if end != cut:
+            if not _random_chunk(self.text[cut:after]):
                 break
             end = after
-        end = max(end, inside[0])
         return self.original(Finding(SECRET, finding.start, end))
 
 
-def _scan(text: str, patterns: tuple[_Pattern, ...]) -> list[Finding]:
+def _triggers(text: str) -> set[str]:
     lowered = text.lower()
-    present = {trigger for trigger in _TRIGGERS if trigger in lowered}
+    return {trigger for trigger in _TRIGGERS if trigger in lowered}
+
+
+def _scan(
+    text: str, patterns: tuple[_Pattern, ...], present: set[str] | None = None
+) -> list[Finding]:
+    present = _triggers(text) if present is None else present
     found: list[Finding] = []
     if present:
         labels = []
@@ -433,22 +448,26 @@ class SecretRecognizer:
 
     def find(self, view: View) -> list[Finding]:
         text = view.text
-        found = _scan(text, PATTERNS)
+        present = _triggers(text)
+        found = _scan(text, PATTERNS, present)
         escaped = "&#" in text or "%" in text or "\\u" in text
         if escaped and any(_escaped_char(match) for match in _ESCAPED.finditer(text)):
             unescaped = _Rewritten(text, _ESCAPED, _escaped_char)
             found += map(unescaped.original, _scan(unescaped.text, _TOKEN_PATTERNS))
-        if ("\n" in text or "<" in text) and _TOKEN_START.search(text) and _broken_token(text):
-            joined = _Rewritten(text, _JOINS, lambda match: "")
-            spans = map(joined.across_joins, _scan(joined.text, _TOKEN_PATTERNS))
-            found += [finding for finding in spans if finding is not None]
+        if not present.isdisjoint(_SPLIT_TRIGGERS) and _broken_token(text):
+            for joins in (_JOINS, _SPACED_JOINS):
+                joined = _Rewritten(text, joins, lambda match: "")
+                spans = map(joined.across_joins, _scan(joined.text, _TOKEN_PATTERNS))
+                found += [finding for finding in spans if finding is not None]
         return found
 
 
 # The starts of the tokens `_JOINS` can repair: without one, no text needs joining.
-_TOKEN_START = re.compile(
-    r"[sr]k_|whsec|gh[pousr]_|github_|xox|glpat|npm_|shp[acps]|sq0|AIza|sk-|eyJ"
-    r"|A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA)"
+_SPLIT_TRIGGERS = frozenset(
+    trigger
+    for pattern in PATTERNS
+    if pattern.name in ("token_split", "token_split_more", "aws_access_key_split", "jwt")
+    for trigger in pattern.triggers
 )
 _TOKEN_PIECE = re.compile(r"[A-Za-z0-9_-]{0,24}")
 _TRIGGER_SEARCH = re.compile("|".join(sorted(map(re.escape, _TRIGGERS), key=len, reverse=True)))
@@ -458,7 +477,7 @@ _REACH = 24
 def _broken_token(text: str) -> bool:
     """Some join sits between two token-like pieces (together with a digit, "_" or "-", or
     random-looking) near a token's prefix: only then is the joined text worth scanning."""
-    for join in _JOINS.finditer(text):
+    for join in _SPACED_JOINS.finditer(text):
         start, end = join.span()
         if start == 0 or end == len(text):
             continue
