@@ -76,8 +76,7 @@ _MAY_SPLIT = frozenset(
     {
         *("stripe_key", "stripe_webhook_secret", "github_token", "slack_token", "jwt"),
         *("openai_key", "sendgrid_key", "square_token", "gitlab_token", "braintree_token"),
-        *("bearer", "labelled_key", "aws_access_key_split", "token_split"),
-        *("token_split_more",),
+        *("bearer", "labelled_key", "aws_access_key_split", "token_split", "token_split_more"),
     }
 )
 # Where a pasted token gets broken: a mail client's line wrap (with quote markers) or
@@ -462,7 +461,8 @@ class SecretRecognizer:
         return found
 
 
-# The starts of the tokens `_JOINS` can repair: without one, no text needs joining.
+# Triggers of the patterns that find a broken token's first piece: without one of them in the
+# text, there is nothing for the joined scans to repair.
 _SPLIT_TRIGGERS = frozenset(
     trigger
     for pattern in PATTERNS
