@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -131,4 +132,48 @@ def test_artefact_with_an_untrusted_type_is_refused():
 
     blob = sio.dumps({"pipeline": Gadget(), "labels": ["a"], "temperature": 1.0})
     with pytest.raises(artefact.ArtefactError, match="untrusted"):
+        artefact.loads(blob, artefact.sha256(blob), version="v", thresholds={})
+
+
+def _probabilities(model, texts: list[str]):
+    return [[round(p, 12) for p in row] for row in model.probabilities(texts).tolist()]
+
+
+TEXTS = ["payout returned by the bank", "chargeback on order 12", "webhook timing out"]
+
+
+def test_vocabularies_are_stored_apart_and_come_back_the_same():
+    model = _model()
+    blob = artefact.dumps(model)
+    loaded = artefact.loads(blob, artefact.sha256(blob), version="v", thresholds=model.thresholds)
+    assert _probabilities(loaded, TEXTS) == _probabilities(model, TEXTS)
+    assert [loaded.predict(t).confidence for t in TEXTS] == [
+        model.predict(t).confidence for t in TEXTS
+    ]
+    # The model being saved keeps its vocabularies: it may be serving requests meanwhile.
+    union = model.pipeline.named_steps["features"]
+    assert all(len(v.vocabulary_) > 0 for _, v in union.transformer_list)
+
+
+def test_an_artefact_saved_with_its_vocabularies_inside_still_loads():
+    import skops.io as sio
+
+    model = _model()
+    old = sio.dumps({"pipeline": model.pipeline, "labels": model.labels, "temperature": 1.0})
+    loaded = artefact.loads(old, artefact.sha256(old), version="v", thresholds=model.thresholds)
+    assert _probabilities(loaded, TEXTS) == _probabilities(
+        dataclasses.replace(model, temperature=1.0), TEXTS
+    )
+
+
+def test_vocabularies_that_do_not_fit_the_pipeline_are_refused():
+    import numpy as np
+    import skops.io as sio
+
+    model = _model()
+    pipeline, vocabularies = artefact._vocabularies_apart(model.pipeline)
+    vocabularies["extra"] = np.frombuffer(b"a", dtype=np.uint8)
+    payload = {"pipeline": pipeline, "labels": model.labels, "temperature": 1.0}
+    blob = sio.dumps(payload | {"vocabularies": vocabularies})
+    with pytest.raises(artefact.ArtefactError, match="vocabularies"):
         artefact.loads(blob, artefact.sha256(blob), version="v", thresholds={})

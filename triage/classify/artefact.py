@@ -7,13 +7,18 @@ a tampered or truncated artefact is refused before any of it is interpreted.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import skops.io as sio
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
 from skops.io.exceptions import UntrustedTypesFoundException
 
 from triage.classify.classifier import TrainedModel
@@ -44,13 +49,64 @@ def sha256(data: bytes) -> str:
 
 def dumps(model: TrainedModel) -> bytes:
     """The fitted parts: pipeline, label order and temperature. Thresholds live beside them."""
-    payload = {
-        "pipeline": model.pipeline,
+    pipeline, vocabularies = _vocabularies_apart(model.pipeline)
+    payload: dict[str, Any] = {
+        "pipeline": pipeline,
         "labels": list(model.labels),
         "temperature": float(model.temperature),
     }
+    if vocabularies:
+        payload["vocabularies"] = vocabularies
     # Deflate: a fifth of the size in the database, and no readable vocabulary in the blob.
     return bytes(sio.dumps(payload, compression=zipfile.ZIP_DEFLATED))
+
+
+# Between the terms of a vocabulary stored in one piece; no term holds it (checked).
+_TERM_END = "\x00"
+
+
+def _vectorisers(pipeline: Pipeline) -> list[tuple[str, TfidfVectorizer]] | None:
+    """The pipeline's named TF-IDF vectorisers, if it is built as `build_features` builds it."""
+    union = pipeline.named_steps.get("features") if hasattr(pipeline, "named_steps") else None
+    if not isinstance(union, FeatureUnion):
+        return None
+    parts = list(union.transformer_list)
+    if not all(isinstance(v, TfidfVectorizer) and hasattr(v, "vocabulary_") for _, v in parts):
+        return None
+    return parts
+
+
+def _vocabularies_apart(pipeline: Pipeline) -> tuple[Pipeline, dict[str, NDArray[np.uint8]]]:
+    """The pipeline with its vectorisers' vocabularies taken out, and each vocabulary as its
+    terms in index order, in one array. skops writes a dict item by item: for 70,000 terms that
+    took 3 s to save and 1.3 s to load, on every registration and every load of a model. The
+    pipeline returned is a copy; the model in use is not touched."""
+    parts = _vectorisers(pipeline)
+    if parts is None:
+        return pipeline, {}
+    vocabularies: dict[str, NDArray[np.uint8]] = {}
+    bare: list[tuple[str, TfidfVectorizer]] = []
+    for name, vectoriser in parts:
+        terms = sorted(vectoriser.vocabulary_, key=vectoriser.vocabulary_.__getitem__)
+        if any(_TERM_END in term for term in terms):
+            return pipeline, {}
+        joined = _TERM_END.join(terms).encode("utf-8")
+        vocabularies[name] = np.frombuffer(joined, dtype=np.uint8)
+        copy_ = copy.copy(vectoriser)
+        del copy_.vocabulary_
+        bare.append((name, copy_))
+    union = copy.copy(pipeline.named_steps["features"])
+    union.transformer_list = bare
+    stripped = copy.copy(pipeline)
+    stripped.steps = [(n, union if n == "features" else step) for n, step in pipeline.steps]
+    return stripped, vocabularies
+
+
+def _vocabularies_back(pipeline: Pipeline, vocabularies: Any) -> None:
+    parts = dict(pipeline.named_steps["features"].transformer_list)
+    for name, blob in vocabularies.items():
+        terms = bytes(np.asarray(blob, dtype=np.uint8)).decode("utf-8").split(_TERM_END)
+        parts[name].vocabulary_ = {term: index for index, term in enumerate(terms)}
 
 
 def loads(
@@ -70,6 +126,10 @@ def loads(
         raise ArtefactError(f"model {version}: artefact holds untrusted types ({exc})") from None
     if not isinstance(payload, dict) or not {"pipeline", "labels", "temperature"} <= set(payload):
         raise ArtefactError(f"model {version}: artefact is not a triage model")
+    if "vocabularies" in payload:
+        if _vectorisers_without_vocabularies(payload["pipeline"]) != set(payload["vocabularies"]):
+            raise ArtefactError(f"model {version}: artefact's vocabularies do not fit its pipeline")
+        _vocabularies_back(payload["pipeline"], payload["vocabularies"])
     return TrainedModel(
         pipeline=payload["pipeline"],
         labels=[str(label) for label in payload["labels"]],
@@ -78,6 +138,13 @@ def loads(
         version=version,
         metadata=dict(metadata or {}),
     )
+
+
+def _vectorisers_without_vocabularies(pipeline: Any) -> set[str] | None:
+    union = pipeline.named_steps.get("features") if isinstance(pipeline, Pipeline) else None
+    if not isinstance(union, FeatureUnion):
+        return None
+    return {n for n, v in union.transformer_list if isinstance(v, TfidfVectorizer)}
 
 
 def save_dir(model: TrainedModel, directory: Path) -> Path:
