@@ -6,8 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, Text, literal_column, text
+from sqlmodel import Field, SQLModel, col
 
 from triage.db.engine import utcnow
 
@@ -36,9 +36,22 @@ class TaskKind(StrEnum):
         return f"triage.{self.value.split('.', 1)[0]}.tasks"
 
 
+def _only(status: JobStatus) -> dict[str, Any]:
+    """The partial-index predicate for one status, on both databases."""
+    where = text(f"status = '{status.value}'")
+    return {"postgresql_where": where, "sqlite_where": where}
+
+
 class Job(SQLModel, table=True):
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claim", "status", "run_at"),)
+    # Partial: a queue's indexes hold only the few rows still waiting or leased (and the dead,
+    # which ops lists), not every job ever done, so claims and completions stay cheap however
+    # long the history grows.
+    __table_args__ = (
+        Index("ix_jobs_queued", "run_at", **_only(JobStatus.QUEUED)),
+        Index("ix_jobs_leased", "lease_expires_at", **_only(JobStatus.RUNNING)),
+        Index("ix_jobs_dead", "updated_at", **_only(JobStatus.DEAD)),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
@@ -56,3 +69,9 @@ class Job(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
+
+
+def has_status(status: JobStatus) -> Any:
+    """`jobs.status = '<status>'` with the status written into the SQL, not bound: only then can
+    either database see that a query lies within a partial index of that status."""
+    return col(Job.status) == literal_column(f"'{status.value}'")

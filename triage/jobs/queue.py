@@ -21,7 +21,7 @@ from triage.db.engine import utcnow
 from triage.db.statements import detached, insert_ignore_id, insert_ignore_many
 from triage.errors import TriageError
 from triage.jobs import handlers
-from triage.jobs.models import Job, JobStatus
+from triage.jobs.models import Job, JobStatus, has_status
 
 STATUSES = tuple(JobStatus)
 MAX_ERROR_CHARS = 500
@@ -95,8 +95,8 @@ def enqueue_id(
 
 
 def _claimable(now: Any, expired_before: Any) -> Any:
-    queued = and_(col(Job.status) == JobStatus.QUEUED, col(Job.run_at) <= now)
-    expired = and_(col(Job.status) == JobStatus.RUNNING, col(Job.lease_expires_at) < expired_before)
+    queued = and_(has_status(JobStatus.QUEUED), col(Job.run_at) <= now)
+    expired = and_(has_status(JobStatus.RUNNING), col(Job.lease_expires_at) < expired_before)
     return or_(queued, expired)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from triage.db.engine import get_engine, utcnow
-from triage.jobs.models import Job, JobStatus
+from triage.jobs.models import Job, JobStatus, has_status
 
 log = logging.getLogger(__name__)
 STATUSES = tuple(JobStatus)
@@ -27,7 +27,7 @@ def queue_stats(session: Session) -> dict[str, Any]:
     depth = {status: 0 for status in STATUSES} | {status: int(n) for status, n in rows}
     now = utcnow()
     oldest = session.exec(
-        select(func.min(Job.run_at)).where(Job.status == JobStatus.QUEUED, col(Job.run_at) <= now)
+        select(func.min(Job.run_at)).where(has_status(JobStatus.QUEUED), col(Job.run_at) <= now)
     ).one()
     age = 0.0
     if oldest is not None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from triage.config import Settings
 from triage.jobs import stats
-from triage.jobs.models import Job, JobStatus, TaskKind
+from triage.jobs.models import Job, JobStatus, TaskKind, has_status
 from triage.llm import budget
 from triage.llm.models import LlmCall
 from triage.ops.timeseries import day_of, series
@@ -72,7 +72,7 @@ def job_health(session: Session, since: datetime, labels: list[str]) -> dict[str
     day = day_of(session, Job.updated_at)
     dead_daily = session.exec(
         select(day, Job.kind, func.count())
-        .where(Job.status == JobStatus.DEAD, col(Job.updated_at) >= since)
+        .where(has_status(JobStatus.DEAD), col(Job.updated_at) >= since)
         .group_by(day, col(Job.kind))
     ).all()
     failures: dict[str, float] = defaultdict(float)
@@ -80,12 +80,12 @@ def job_health(session: Session, since: datetime, labels: list[str]) -> dict[str
         if kind in WRITEBACK_KINDS:
             failures[bucket] += n
     dead_by_kind = session.exec(
-        select(Job.kind, func.count()).where(Job.status == JobStatus.DEAD).group_by(col(Job.kind))
+        select(Job.kind, func.count()).where(has_status(JobStatus.DEAD)).group_by(col(Job.kind))
     ).all()
     retrying = session.exec(
         select(func.count()).where(
             col(Job.kind).in_(WRITEBACK_KINDS),
-            Job.status == JobStatus.QUEUED,
+            has_status(JobStatus.QUEUED),
             col(Job.attempts) > 0,
         )
     ).one()
@@ -100,7 +100,7 @@ def job_health(session: Session, since: datetime, labels: list[str]) -> dict[str
 
 def _recent_dead(session: Session) -> list[dict[str, Any]]:
     # last_error is stored redacted and without ticket text by the worker.
-    query = select(Job).where(Job.status == JobStatus.DEAD).order_by(col(Job.updated_at).desc())
+    query = select(Job).where(has_status(JobStatus.DEAD)).order_by(col(Job.updated_at).desc())
     rows = session.exec(query.limit(RECENT_DEAD)).all()
     return [
         {
