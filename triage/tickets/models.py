@@ -54,7 +54,8 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("source", "external_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=20, index=True)
+    # No index of its own: the unique (source, external_id) index leads with it.
+    source: str = Field(max_length=20)
     external_id: str = Field(max_length=64)
     external_table: str | None = Field(default=None, max_length=80)
     external_number: str | None = Field(default=None, max_length=64)
