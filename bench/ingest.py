@@ -12,6 +12,8 @@ on the standard library's sqlite3 (no SQLAlchemy) is a harsher reference, printe
 
 On PostgreSQL, `--processes N` runs N serving processes behind one port (uvicorn workers) and
 `--workers M` job-worker processes (`triage worker`) beside them, as the README deploys it.
+`--sqlite-workers M` adds a SQLite server whose write-back runs in M `triage worker` processes
+instead of the embedded worker (which yields to requests, so under a flood write-back waits).
 
 Generators: `--generator own` (the default) sends a fixed number of pre-signed requests over
 keep-alive sockets from this process (see bench/ingest_load.py); `--generator wrk` drives the
@@ -22,7 +24,7 @@ them alike) and prints each round and the medians.
 
     .venv/bin/python bench/ingest.py [--generator own|wrk] [--rounds 1] [--requests 3000]
         [--duration 20] [--concurrency 16] [--database sqlite|postgres|both] [--processes 1]
-        [--workers 2] [--pg-url URL] [--sustain SECONDS [--rate R]]
+        [--workers 2] [--sqlite-workers 0] [--pg-url URL] [--sustain SECONDS [--rate R]]
 """
 
 from __future__ import annotations
@@ -367,6 +369,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=2, help="`triage worker` processes (PostgreSQL)"
     )
+    parser.add_argument(
+        "--sqlite-workers",
+        type=int,
+        default=0,
+        help="also run SQLite with this many `triage worker` processes (no embedded worker)",
+    )
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument(
         "--sustain",
@@ -404,9 +412,31 @@ def _targets(
         sqlite = Target("triage sqlite", [*uvicorn, *triage_app], env, jobs=_sqlite_jobs(db))
         sqlite.fresh_tickets = True
         targets.append(sqlite)
+        if args.sqlite_workers:
+            targets.append(_sqlite_workers_target(args, tmp, base, [*uvicorn, *triage_app]))
     if args.database in ("postgres", "both"):
         targets.append(_pg_target(args, base, uvicorn, triage_app, cleanups))
     return targets, cleanups
+
+
+def _sqlite_workers_target(
+    args: argparse.Namespace, tmp: Path, base: dict[str, str], serve: list[str]
+) -> Target:
+    """SQLite with `triage worker` processes instead of the embedded worker, on a file of its
+    own (the ticket ids of a round would otherwise be redeliveries of the other target's)."""
+    db = tmp / "triage-workers.db"
+    env = base | {
+        "TRIAGE_DATABASE_URL": f"sqlite:///{db}",
+        "TRIAGE_RUN_WORKER_IN_PROCESS": "false",
+    }
+    print("sqlite with worker processes: migrating and training the first model ...", flush=True)
+    _prepare(env)
+    worker = [str(Path(sys.executable).parent / "triage"), "worker"]
+    label = f"triage sqlite +{args.sqlite_workers}w"
+    target = Target(label, serve, env, jobs=_sqlite_jobs(db))
+    target.workers = [worker] * args.sqlite_workers
+    target.fresh_tickets = True
+    return target
 
 
 def _pg_target(
