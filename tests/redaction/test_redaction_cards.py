@@ -255,6 +255,35 @@ def test_mixed_separator_number_lists_are_left_alone(text: str) -> None:
     assert redact(text).text == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A date after the card starts with a group of the card's size, but a dash ties it on.
+        ("2024-11-05 4111 1111 1111 1111 2024-11-05", "2024-11-05 [PAN ...1111] 2024-11-05"),
+        ("10:22 4111 1111 1111 1111 2024-11-05", "10:22 [PAN ...1111] 2024-11-05"),
+        # Printed as cards of these lengths are: Amex 4-6-5, 19 digits 4-4-4-4-3.
+        ("10:22 3782 822463 10005 2024-11-05", "10:22 [PAN ...0005] 2024-11-05"),
+        ("10:22 6011 0009 9013 9420 007 2024-11-05", "10:22 [PAN ...0007] 2024-11-05"),
+        # Short numbers on both sides, more than a card's worth of them together.
+        ("paid 12.50 4111-1111 1111.1111 2024-11-05", "paid 12.50 [PAN ...1111] 2024-11-05"),
+    ],
+)
+def test_card_between_a_date_time_or_amount_without_card_words(text: str, expected: str) -> None:
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "batch 1200 3400 5600 7800 9000 1100 2024-11-05",
+        "2024-11-05 1234 567890 12345 2024-11-06",
+        "totals 2024-11-05 1250.00 3300.10 / 4100-22 10:22",
+    ],
+)
+def test_numbers_between_dates_that_are_no_card_stay(text: str) -> None:
+    assert redact(text).text == text
+
+
 def test_glued_expiry_counts_without_context_only_when_it_is_a_date() -> None:
     assert redact("41111111111111110928").text == "[PAN ...1111][EXPIRY]"
     assert redact("41111111111111119999").text == "41111111111111119999"

@@ -44,12 +44,14 @@ CARD_CONTEXT = re.compile(rf"(?i)(?=[{_first_letters(CARD_WORDS)}])(?:{'|'.join(
 _CONTEXT_BEFORE, _CONTEXT_AFTER = 80, 40
 _SHORT_RUN = 23  # a PAN plus expiry or CVV; longer runs are tables, lists or logs
 _EXPIRY_AND_CVV = 8
+# The CVV is not the year of a date that follows the card ("... 1111 2024-11-05").
 _TAIL = re.compile(
     r"[\s,;:|()\[\]/.>*-]{0,6}"
     r"(?:(?i:exp(?:iry|iration|ires|ira)?\.?(?:\s*date)?|valid\s*(?:thru|through|until)"
     r"|cvv2?|cvc2?|cid|csc|code|ablauf(?:datum)?|g[üu]ltig\s*bis|vence|caducidad|fecha))?"
     r"[\s:=#.-]{0,3}(?:(?P<exp>(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?[0-9]{2}"
-    r"|(?:0[1-9]|1[0-2])(?:20)?[0-9]{2})|(?P<cvv>[0-9]{3,4}))(?![0-9])"
+    r"|(?:0[1-9]|1[0-2])(?:20)?[0-9]{2})|(?P<cvv>[0-9]{3,4}(?![/.-][0-9]{1,2}[/.-][0-9])))"
+    r"(?![0-9])"
 )
 Window = tuple[int, int, bool]  # digit start, digit end, Luhn-valid
 _MMYY = re.compile(r"(?:0[1-9]|1[0-2])(?:2[4-9]|3[0-9])(?:[0-9]{3,4})?")
@@ -137,16 +139,33 @@ def _stands_apart(run: Run, first: int, last: int) -> bool:
     return run.gaps[first - 1] != inner or run.gaps[last] != inner or _sized_apart(run, first, last)
 
 
+# How cards of these lengths are printed, when not in groups of four (Amex 4-6-5, ...).
+_PRINTED = {
+    13: (4, 3, 3, 3),
+    14: (4, 6, 4),
+    15: (4, 6, 5),
+    17: (4, 4, 4, 5),
+    18: (4, 4, 4, 6),
+    19: (4, 4, 4, 4, 3),
+}
+
+
 def _sized_apart(run: Run, first: int, last: int) -> bool:
-    """The window's groups are all one size and the groups on either side are not: a card
-    between a date and a time ("2024-11-05 4111 1111 1111 1111 10:22"), not a list of amounts."""
-    size = run.ends[first] - run.starts[first]
-    if size in (
-        run.ends[first - 1] - run.starts[first - 1],
-        run.ends[last + 1] - run.starts[last + 1],
-    ):
+    """The window's groups are all one size (or printed as a card of its length is) and the
+    groups on either side do not carry on the list (another size, or a group of the same size
+    that a different separator ties to what lies beyond it): a card between a date and a time
+    ("2024-11-05 4111 1111 1111 1111 10:22", "... 1111 2024-11-05"), not a list of amounts."""
+    sizes = tuple(run.ends[i] - run.starts[i] for i in range(first, last + 1))
+    if len(set(sizes)) > 1 and sizes != _PRINTED.get(sum(sizes)):
         return False
-    return all(run.ends[i] - run.starts[i] == size for i in range(first + 1, last + 1))
+    inner = run.gaps[first]
+
+    def carries_on(group: int, edge: int, beyond: int) -> bool:
+        if run.ends[group] - run.starts[group] != run.ends[edge] - run.starts[edge]:
+            return False
+        return not 0 <= beyond < len(run.gaps) or run.gaps[beyond] == inner
+
+    return not (carries_on(first - 1, first, first - 2) or carries_on(last + 1, last, last + 1))
 
 
 def _accept(run: Run, start: int, end: int, aligned: bool, context: bool) -> bool:
@@ -238,9 +257,10 @@ def _delimited(run: Run, first: int, last: int) -> bool:
 
 
 def _beside_short_numbers(run: Run, start: int, end: int) -> bool:
-    """What else the run holds is too short to be a card: a date, time, amount or reference
-    pasted beside one ("2024-11-05 4111-1111 1111.1111 10:22")."""
-    return len(run.digits) - (end - start) < 12
+    """What the run holds on either side is too short to be a card: a date, time, amount or
+    reference pasted beside one ("2024-11-05 4111-1111 1111.1111 10:22", "paid 12.50
+    4111-1111 1111.1111 2024-11-05")."""
+    return start < 12 and len(run.digits) - end < 12
 
 
 def _whole_lines(run: Run, first: int, last: int) -> bool:
