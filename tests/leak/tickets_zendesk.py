@@ -279,4 +279,13 @@ ZENDESK: tuple[LeakTicket, ...] = (
             "rk_live_9Zy8Xw7Vu6Ts5Rq4Po3Nm2Lk1Jihg0Fe9Dc8Ba7Zy6X",
         ),
     ),
+    LeakTicket(
+        Z,
+        "71029",
+        "cobro fallido dos veces",
+        "Hola, el cliente nos mandó esto por el chat: 10:22 3782 822463 10005 2024-11-05 y "
+        "luego otra vez 2024-11-06 4539 1488 0343 6467 2024-11-06. ¿Pueden mirar por qué falló "
+        "el cobro las dos veces? Saludos, Marta (Ferretería Ruiz)",
+        pans=("378282246310005", "4539148803436467"),
+    ),
 )
