@@ -5,7 +5,8 @@ Cards: one to three card numbers of every brand, each written in a random mix of
 (or one of the adversarial corpus's formats), joined by separators, expiry dates, CVVs or words,
 after a lead-in that does or does not name a card. Tokens: every kind of the adversarial
 corpus's token secrets, cut at a random point by a line wrap, quote marker, soft break, markup,
-an invisible character or a space, or written with HTML, URL or JSON escapes.
+an invisible character or a space, or written with HTML, URL or JSON escapes. Numbers: runs of
+dates, times, amounts and ids with no card in them, and the share that redaction alters.
 
     .venv/bin/python bench/redaction_fuzz.py [--texts 20000] [--seed 1]
 """
@@ -103,6 +104,40 @@ def main() -> None:
     for name in BREAKS:
         share = 100 * leaked[name] / total[name]
         print(f"tokens broken by {name:<14} {share:5.2f}% leak  ({total[name]} texts)")
+    for uniform in (True, False):
+        texts = [_numbers_text(rng, uniform) for _ in range(args.texts)]
+        share = 100 * sum(redact(text).text != text for text in texts) / len(texts)
+        kind = "one separator" if uniform else "mixed separators"
+        print(f"numbers that are no card, {kind:<16} {share:5.2f}% altered")
+
+
+NUMBER_SEPARATORS = (" ", "-", ".", "/", ", ", " | ", "\t", ":")
+NUMBER_LEAD_INS = ("order ", "paid ", "", "ref ", "2024-11-05 ")
+
+
+def _number(rng: random.Random) -> str:
+    kind = rng.randrange(5)
+    if kind == 0:
+        return f"{rng.randint(2019, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if kind == 1:
+        return f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
+    if kind == 2:
+        return f"{rng.randint(1, 9999)}.{rng.randint(0, 99):02d}"
+    if kind == 3:
+        digits = rng.randint(2, 8)
+        return str(rng.randint(10**digits, 10 ** (digits + 1)))
+    return " ".join(str(rng.randint(1000, 9999)) for _ in range(rng.randint(1, 3)))
+
+
+def _numbers_text(rng: random.Random, uniform: bool) -> str:
+    """Dates, times, amounts and ids side by side, with no card put in: what redaction alters
+    here (a Luhn-valid run by chance, a phone-shaped one) is the price of its card rules."""
+    separator = rng.choice(NUMBER_SEPARATORS)
+    parts = [_number(rng) for _ in range(rng.randint(2, 6))]
+    text = parts[0]
+    for part in parts[1:]:
+        text += (separator if uniform else rng.choice(NUMBER_SEPARATORS)) + part
+    return rng.choice(NUMBER_LEAD_INS) + text
 
 
 if __name__ == "__main__":
