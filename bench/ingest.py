@@ -11,7 +11,8 @@ for an app that does no work at all is the generator's own floor; a row for the 
 on the standard library's sqlite3 (no SQLAlchemy) is a harsher reference, printed for context.
 
 On PostgreSQL, `--processes N` runs N serving processes behind one port (uvicorn workers) and
-`--workers M` job-worker processes (`triage worker`) beside them, as the README deploys it.
+`--workers M` job-worker processes (`triage worker`) beside them; by default one per serving
+process, as the README deploys them.
 `--sqlite-workers M` adds a SQLite server whose write-back runs in M `triage worker` processes
 instead of the embedded worker (which yields to requests, so under a flood write-back waits).
 
@@ -24,7 +25,7 @@ them alike) and prints each round and the medians.
 
     .venv/bin/python bench/ingest.py [--generator own|wrk] [--rounds 1] [--requests 3000]
         [--duration 20] [--concurrency 16] [--database sqlite|postgres|both] [--processes 1]
-        [--workers 2] [--sqlite-workers 0] [--pg-url URL] [--sustain SECONDS [--rate R]]
+        [--workers N] [--sqlite-workers 0] [--pg-url URL] [--sustain SECONDS [--rate R]]
 """
 
 from __future__ import annotations
@@ -367,7 +368,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--processes", type=int, default=1, help="serving processes (PostgreSQL)")
     parser.add_argument(
-        "--workers", type=int, default=2, help="`triage worker` processes (PostgreSQL)"
+        "--workers",
+        type=int,
+        default=None,
+        help="`triage worker` processes (PostgreSQL); default: one per serving process, as the"
+        " README deploys them",
     )
     parser.add_argument(
         "--sqlite-workers",
@@ -387,6 +392,8 @@ def _arguments() -> argparse.Namespace:
         "--rate", type=float, default=0, help="the flood's requests/s (default: the measured one)"
     )
     args = parser.parse_args()
+    if args.workers is None:
+        args.workers = args.processes
     if args.generator == "wrk":
         load.wrk_path()  # says clearly what is missing before anything is set up
     return args
