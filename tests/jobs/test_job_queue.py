@@ -166,6 +166,7 @@ def _plan(session: Session, statement: object, params: dict[str, object]) -> str
         connection.exec_driver_sql(f"PREPARE claim_plan AS {numbered}".replace("%%", "%"))
         given = ", ".join(_literal(values[name]) for name in names)
         rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE claim_plan({given})").all()
+        connection.exec_driver_sql("DEALLOCATE claim_plan")  # outlives the transaction
     return "\n".join(str(row[-1]) for row in rows)
 
 
