@@ -86,6 +86,7 @@ class Target:
     workers: list[list[str]] = field(default_factory=list)  # job-worker processes beside it
     backends: Callable[[], list[int]] | None = None  # PostgreSQL backends serving it
     fresh_tickets: bool = False  # each request must be a new ticket for the run to mean much
+    tree: Path = ROOT  # the checkout whose code runs (see --against)
 
 
 def _free_port() -> int:
@@ -152,9 +153,11 @@ def _drain_seconds(jobs: Callable[[], int] | None) -> float | None:
     return time.perf_counter() - started
 
 
-def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _spawn(cmd: list[str], env: dict[str, str], tree: Path = ROOT) -> subprocess.Popen[bytes]:
+    # The working directory comes first on the path of uvicorn's app and of the triage commands
+    # (ahead of the editable install), so it picks which checkout's code runs.
     return subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 
@@ -184,8 +187,8 @@ class Running:
 def _measure(target: Target, args: argparse.Namespace, round_no: int) -> list[Result]:
     """The closed-loop run, then with --sustain the flood at a fixed rate; both with the backlog."""
     port = _free_port()
-    proc = _spawn([*target.cmd, "--port", str(port)], target.env)
-    workers = [_spawn(cmd, target.env) for cmd in target.workers]
+    proc = _spawn([*target.cmd, "--port", str(port)], target.env, target.tree)
+    workers = [_spawn(cmd, target.env, target.tree) for cmd in target.workers]
     first_id = 1_000_000 * (1 + round_no)
     try:
         _wait(f"http://127.0.0.1:{port}", proc)
@@ -281,11 +284,11 @@ def _run_wrk(running: Running, batch: list[bytes], args: argparse.Namespace) -> 
     return counters.result(run.sent, run.seconds, run.p50_ms, run.p99_ms, sampler)
 
 
-def _prepare(env: dict[str, str]) -> None:
+def _prepare(env: dict[str, str], tree: Path = ROOT) -> None:
     triage = str(Path(sys.executable).parent / "triage")
     # With nothing active, `triage train` registers the first model and activates it.
     for command in ([triage, "migrate"], [triage, "train"]):
-        subprocess.run(command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command, env=env, cwd=tree, check=True, stdout=subprocess.DEVNULL)
 
 
 UNFINISHED = "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')"
@@ -329,9 +332,9 @@ class _PgProbe:
             self._conn.close()
 
 
-def _pg_database(admin_url: str) -> tuple[str, str, Callable[[], None]]:
+def _pg_database(admin_url: str, suffix: str = "") -> tuple[str, str, Callable[[], None]]:
     """A fresh database for one run on the server behind admin_url, its name, and its drop."""
-    name = f"triage_bench_{os.getpid()}"
+    name = f"triage_bench_{os.getpid()}{suffix}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
@@ -344,7 +347,7 @@ def _pg_database(admin_url: str) -> tuple[str, str, Callable[[], None]]:
     return url, name, drop
 
 
-def _line(name: str, r: Result) -> str:
+def _line(name: str, r: Result, width: int = 18) -> str:
     cpu = f"{r.cpu_ms:5.2f} ms" if r.cpu_ms is not None else "   n/a"
     per = f"{r.rps / r.processes:7.1f}/proc" if r.processes > 1 else " " * 12
     beside = "" if r.workers_ms is None else f" +workers {r.workers_ms:4.2f}"
@@ -353,7 +356,7 @@ def _line(name: str, r: Result) -> str:
         "" if r.backlog is None else f"   backlog {r.backlog:5d}, drained in {r.drain_s:5.1f} s"
     )
     return (
-        f"{name:18s} {r.rps:7.1f} req/s {per}  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:7.2f} ms"
+        f"{name:{width}s} {r.rps:7.1f} req/s {per}  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:7.2f} ms"
         f"  CPU/req {cpu}{beside}{backlog}"
     )
 
@@ -382,6 +385,12 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument(
+        "--against",
+        metavar="CHECKOUT",
+        help="also drive the triage of another checkout (a git worktree of an earlier commit,"
+        " sharing this .venv) in every round, and print this one's ratio to it",
+    )
+    parser.add_argument(
         "--sustain",
         type=float,
         default=0,
@@ -404,69 +413,108 @@ def _targets(
 ) -> tuple[list[Target], list[Callable[[], None]]]:
     bin_dir = Path(sys.executable).parent
     uvicorn = [str(bin_dir / "uvicorn"), "--host", "127.0.0.1", "--log-level", "warning"]
-    triage_app = ["--factory", "triage.main:create_app"]
     targets = [
         Target("floor", [*uvicorn, "bench.ingest_baseline:null_app"], base),
         Target(REFERENCE, [*uvicorn, "bench.ingest_baseline:app"], base),
         Target("bare sqlite3", [*uvicorn, "bench.ingest_baseline:raw_app"], base),
     ]
     cleanups: list[Callable[[], None]] = []
-    if args.database in ("sqlite", "both"):
-        db = tmp / "triage.db"
-        env = base | {"TRIAGE_DATABASE_URL": f"sqlite:///{db}"}
-        print("sqlite: migrating and training the first model ...", flush=True)
-        _prepare(env)
-        sqlite = Target("triage sqlite", [*uvicorn, *triage_app], env, jobs=_sqlite_jobs(db))
-        sqlite.fresh_tickets = True
-        targets.append(sqlite)
-        if args.sqlite_workers:
-            targets.append(_sqlite_workers_target(args, tmp, base, [*uvicorn, *triage_app]))
-    if args.database in ("postgres", "both"):
-        targets.append(_pg_target(args, base, uvicorn, triage_app, cleanups))
+    trees = [Checkout(ROOT, "")]
+    if args.against:
+        trees.append(Checkout(Path(args.against).resolve(), " @" + _short(args.against)))
+    for tree in trees:
+        targets += _triage_targets(args, tmp, base, [*uvicorn, *TRIAGE_APP], tree, cleanups)
     return targets, cleanups
 
 
+TRIAGE_APP = ["--factory", "triage.main:create_app"]
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A checkout whose triage is driven, and the suffix of its targets' names."""
+
+    path: Path
+    suffix: str
+
+    @property
+    def tag(self) -> str:
+        return self.suffix.strip(" @")
+
+
+def _short(against: str) -> str:
+    head = subprocess.run(
+        ["git", "-C", against, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return head.stdout.strip() or Path(against).name
+
+
+def _triage_targets(
+    args: argparse.Namespace,
+    tmp: Path,
+    base: dict[str, str],
+    serve: list[str],
+    tree: Checkout,
+    cleanups: list[Callable[[], None]],
+) -> list[Target]:
+    targets = []
+    if args.database in ("sqlite", "both"):
+        db = tmp / f"triage{tree.tag}.db"
+        env = base | {"TRIAGE_DATABASE_URL": f"sqlite:///{db}"}
+        print(f"sqlite{tree.suffix}: migrating and training the first model ...", flush=True)
+        _prepare(env, tree.path)
+        sqlite = Target("triage sqlite" + tree.suffix, serve, env, jobs=_sqlite_jobs(db))
+        sqlite.fresh_tickets, sqlite.tree = True, tree.path
+        targets.append(sqlite)
+        if args.sqlite_workers:
+            targets.append(_sqlite_workers_target(args, tmp, base, serve, tree))
+    if args.database in ("postgres", "both"):
+        targets.append(_pg_target(args, base, serve, tree, cleanups))
+    return targets
+
+
 def _sqlite_workers_target(
-    args: argparse.Namespace, tmp: Path, base: dict[str, str], serve: list[str]
+    args: argparse.Namespace, tmp: Path, base: dict[str, str], serve: list[str], tree: Checkout
 ) -> Target:
     """SQLite with `triage worker` processes instead of the embedded worker, on a file of its
     own (the ticket ids of a round would otherwise be redeliveries of the other target's)."""
-    db = tmp / "triage-workers.db"
+    db = tmp / f"triage-workers{tree.tag}.db"
     env = base | {
         "TRIAGE_DATABASE_URL": f"sqlite:///{db}",
         "TRIAGE_RUN_WORKER_IN_PROCESS": "false",
     }
     print("sqlite with worker processes: migrating and training the first model ...", flush=True)
-    _prepare(env)
+    _prepare(env, tree.path)
     worker = [str(Path(sys.executable).parent / "triage"), "worker"]
-    label = f"triage sqlite +{args.sqlite_workers}w"
+    label = f"triage sqlite +{args.sqlite_workers}w{tree.suffix}"
     target = Target(label, serve, env, jobs=_sqlite_jobs(db))
     target.workers = [worker] * args.sqlite_workers
-    target.fresh_tickets = True
+    target.fresh_tickets, target.tree = True, tree.path
     return target
 
 
 def _pg_target(
     args: argparse.Namespace,
     base: dict[str, str],
-    uvicorn: list[str],
-    triage_app: list[str],
+    serve: list[str],
+    tree: Checkout,
     cleanups: list[Callable[[], None]],
 ) -> Target:
-    url, name, drop = _pg_database(args.pg_url)
+    url, name, drop = _pg_database(args.pg_url, f"_{tree.tag}" if tree.tag else "")
     probe = _PgProbe(url, name)
     cleanups += [probe.close, drop]
     env = base | {
         "TRIAGE_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://", 1),
         "TRIAGE_RUN_WORKER_IN_PROCESS": "false",
     }
-    print("postgres: migrating and training the first model ...", flush=True)
-    _prepare(env)
-    serve = [*uvicorn, "--workers", str(args.processes), *triage_app]
+    print(f"postgres{tree.suffix}: migrating and training the first model ...", flush=True)
+    _prepare(env, tree.path)
+    uvicorn, app = serve[: -len(TRIAGE_APP)], serve[-len(TRIAGE_APP) :]
+    cmd = [*uvicorn, "--workers", str(args.processes), *app]
     worker = [str(Path(sys.executable).parent / "triage"), "worker"]
-    label = "triage postgres" + (f" x{args.processes}" if args.processes > 1 else "")
-    target = Target(label, serve, env, args.processes, probe.unfinished, [worker] * args.workers)
-    target.backends, target.fresh_tickets = probe.backends, True
+    label = "triage postgres" + (f" x{args.processes}" if args.processes > 1 else "") + tree.suffix
+    target = Target(label, cmd, env, args.processes, probe.unfinished, [worker] * args.workers)
+    target.backends, target.fresh_tickets, target.tree = probe.backends, True, tree.path
     return target
 
 
@@ -491,10 +539,6 @@ def _median(runs: list[Result]) -> Result:
 
 
 def _summary(results: dict[str, Result]) -> None:
-    sqlite, postgres = (
-        results.get("triage sqlite"),
-        next((r for name, r in results.items() if name.startswith("triage postgres")), None),
-    )
     for name, r in results.items():
         if name.startswith("triage"):
             ratio = r.rps / r.processes / results[REFERENCE].rps
@@ -502,9 +546,26 @@ def _summary(results: dict[str, Result]) -> None:
                 f"{name}: per process {ratio:.2f}x the bare SQLAlchemy app (target >= 1.5); "
                 f"p99 {r.p99_ms:.1f} ms (target < 50 ms); CPU/req target about 1 ms"
             )
-    if sqlite and postgres:
-        ratio = (postgres.rps / postgres.processes) / sqlite.rps
-        print(f"postgres per process / sqlite: {ratio:.2f} (target >= 1.0)")
+    against = next((name.partition(" @")[2] for name in results if " @" in name), None)
+    for tag in ("", *([f" @{against}"] if against else [])):
+        sqlite = results.get("triage sqlite" + tag)
+        # This checkout's targets come first, so with no tag the first is this checkout's.
+        postgres = next(
+            (r for n, r in results.items() if n.startswith("triage postgres") and n.endswith(tag)),
+            None,
+        )
+        if sqlite and postgres:
+            ratio = (postgres.rps / postgres.processes) / sqlite.rps
+            print(f"postgres per process / sqlite{tag}: {ratio:.2f} (target >= 1.0)")
+    for name, r in results.items():
+        before = results.get(f"{name} @{against}")
+        if before is not None:
+            rps, cpu = r.rps / before.rps, _ratio(r.cpu_ms, before.cpu_ms)
+            print(f"{name} / {name} @{against}: {rps:.2f}x req/s, {cpu} CPU/req")
+
+
+def _ratio(now: float | None, before: float | None) -> str:
+    return f"{now / before:.2f}x" if now is not None and before else "n/a"
 
 
 def main() -> None:
@@ -543,25 +604,26 @@ def _report(
         else f"own generator, {args.requests} requests per run"
     )
     print(f"\n{how}, concurrency {args.concurrency}, load average {os.getloadavg()[0]:.2f}")
+    width = max(18, *(len(name) for name in rounds[0]))
     for round_no, results in enumerate(rounds, 1):
         if len(rounds) > 1:
             print(f"round {round_no}")
-        for name, r in results.items():
-            print(_line(name, r))
-            if r.trend is not None:
-                print(f"{'':18s} {r.trend.describe()}")
+        _rows(results, width)
     medians = {name: _median([r[name] for r in rounds]) for name in rounds[0]}
     if len(rounds) > 1:
         print(f"medians of {len(rounds)} rounds")
-        for name, r in medians.items():
-            print(_line(name, r))
+        _rows(medians, width, trends=False)
     if floods:
         print(f"\nsustained flood, {args.sustain:.0f} s at a fixed rate (latency from when due)")
-    for name, r in floods.items():
-        print(_line(name, r))
-        assert r.trend is not None
-        print(f"{'':18s} {r.trend.describe()}")
+        _rows(floods, max(width, *(len(name) for name in floods)))
     _summary(medians)
+
+
+def _rows(results: dict[str, Result], width: int, trends: bool = True) -> None:
+    for name, r in results.items():
+        print(_line(name, r, width))
+        if trends and r.trend is not None:
+            print(f"{'':{width}s} {r.trend.describe()}")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,16 @@ It is optimistic: it expects every event to be a new ticket and a new delivery, 
 new tickets is. When one is not (a redelivery, a ticket stored meanwhile by another process)
 it raises `NotAllNew`, before anything is committed; the caller rolls back and writes the batch
 with `flows.ingest_batch`, which handles every case.
+
+`prepare` (judging, drafting, building the rows) and `write` (the round trips) are apart so
+that the batch writer can prepare one batch while the one before it waits on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, fields
+from typing import Any
 
 import psycopg
 from sqlmodel import Session
@@ -52,10 +57,33 @@ def applies(session: Session, events: list[TicketEvent], settings: Settings) -> 
     return not settings.shadow_enabled or shadow.shadow_model(session) is None
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Batches judged and turned into rows, ready to send. `prepare` is all CPU (but for a key
+    refill now and then), so the batch writer runs it while earlier batches wait on the
+    database; plans prepared meanwhile are then sent together (`+`), one statement per table."""
+
+    decided: list[tuple[Ticket, policy.RouteDecision]]
+    tickets: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+    audit_events: list[dict[str, Any]]
+    jobs: list[dict[str, Any]]
+    replies: list[dict[str, Any]]
+
+    def __add__(self, other: Plan) -> Plan:
+        return Plan(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Plan)))
+
+
 def ingest(
     session: Session, events: list[TicketEvent], settings: Settings
 ) -> list[flows.IngestResult]:
     """Store, decide and follow up every event of the batch as a new ticket."""
+    return write(session, prepare(session, events, settings))
+
+
+def prepare(session: Session, events: list[TicketEvent], settings: Settings) -> Plan:
+    """Judge every event of the batch as a new ticket and build the rows it writes."""
     ticket_ids, decision_ids = _id_pool(session).take(session, len(events))
     values = [tickets.new_ticket_values(event) for event in events]
     routes = rules.load_routes(settings.labels_dir)
@@ -71,37 +99,51 @@ def ingest(
         for (ticket, decision), r in zip(decided, rows.recorded, strict=True)
         if r.template_id is not None
     ]
-    deliveries = [
-        tickets.delivery_values(event) | {"ticket_id": ticket_id}
-        for event, ticket_id in zip(events, ticket_ids, strict=True)
-    ]
-    statements: list[pipeline.Insert | pipeline.Read] = [
+    return Plan(
+        decided,
+        [row | {"id": i} for row, i in zip(new, ticket_ids, strict=True)],
+        [
+            tickets.delivery_values(event) | {"ticket_id": ticket_id}
+            for event, ticket_id in zip(events, ticket_ids, strict=True)
+        ],
+        rows.decisions,
+        rows.audit_events,
+        rows.jobs,
+        replies.draft_rows(drafts),
+    )
+
+
+def write(session: Session, plan: Plan) -> list[flows.IngestResult]:
+    """Send a prepared batch in one pipeline and join its tickets to the open incidents; the
+    caller commits. Raises `NotAllNew`, with nothing kept, when an event was not new after all
+    (a batch written since it was prepared may have stored its ticket)."""
+    stored = _send(session, _statements(plan), len(plan.decided))
+    _join_incidents(session, plan.decided, {str(key) for (key,) in stored[-1]})
+    return [_result(ticket) for ticket, _decision in plan.decided]
+
+
+def _statements(plan: Plan) -> list[pipeline.Insert | pipeline.Read]:
+    return [
         # Tickets before their deliveries, which point at them; both in key order, so that two
         # processes writing overlapping batches wait for each other rather than deadlock.
         pipeline.Insert(
             Ticket,
-            sorted(
-                (row | {"id": i} for row, i in zip(new, ticket_ids, strict=True)),
-                key=tickets.ticket_key,
-            ),
+            sorted(plan.tickets, key=tickets.ticket_key),
             tuple(tickets.TICKET_KEY),
             ("id",),
         ),
         pipeline.Insert(
             Delivery,
-            sorted(deliveries, key=tickets.delivery_key),
+            sorted(plan.deliveries, key=tickets.delivery_key),
             tuple(tickets.DELIVERY_KEY),
             ("id",),
         ),
-        pipeline.Insert(Decision, rows.decisions),
-        pipeline.Insert(AuditEvent, rows.audit_events),
-        pipeline.Insert(Job, rows.jobs, ("dedupe_key",)),
-        pipeline.Insert(Reply, replies.draft_rows(drafts), ("ticket_id",)),
+        pipeline.Insert(Decision, plan.decisions),
+        pipeline.Insert(AuditEvent, plan.audit_events),
+        pipeline.Insert(Job, plan.jobs, ("dedupe_key",)),
+        pipeline.Insert(Reply, plan.replies, ("ticket_id",)),
         pipeline.Read(incidents.ACTIVE_KEYS),
     ]
-    stored = _send(session, statements, len(events))
-    _join_incidents(session, decided, {str(key) for (key,) in stored[-1]})
-    return [_result(ticket) for ticket, _decision in decided]
 
 
 # Enough keys for several batches per refill; what a stopped process had left is a gap.

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from triage import flows
@@ -198,3 +200,115 @@ def test_wal_checkpoints_move_off_the_commit_path(sqlite_url: str) -> None:
         checkpointer.stop()
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+@contextmanager
+def _tickets_held(session: Session, engine: Engine) -> Iterator[None]:
+    """Writes of tickets wait until the block ends: on PostgreSQL inside the database, on a lock
+    of the table (the writer has sent its batch and waits for it), on SQLite on the write lock."""
+    if engine.dialect.name != "postgresql":
+        with write_transaction_lock(engine):
+            yield
+        return
+    session.connection().exec_driver_sql("LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        session.commit()
+
+
+async def _first_batch_held(writer: BatchWriter, url: str) -> None:
+    """Return once the writer's first batch is stuck behind `_tickets_held`."""
+    await _all_handed(writer, 1)
+    if not url.startswith("postgresql"):
+        return
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+    for _ in range(500):
+        with engine_for(url).connect() as conn:
+            if conn.exec_driver_sql(waiting).scalar():
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the writer's batch never waited on the lock")
+
+
+def _judged() -> float:
+    return REGISTRY.get_sample_value("triage_classify_seconds_count") or 0.0
+
+
+async def _judged_since(before: float, expected: int) -> int:
+    """Tickets classified since `before`, once `expected` are or a few seconds have passed."""
+    for _ in range(300):
+        if _judged() - before >= expected:
+            break
+        await asyncio.sleep(0.01)
+    return int(_judged() - before)
+
+
+def _one_at_a_time(
+    session: Session, writer: BatchWriter, url: str, events: list[TicketEvent]
+) -> tuple[list[flows.IngestResult | BaseException], int]:
+    """The first event's batch is held; the others arrive one by one meanwhile, each while the
+    writer has nothing else in hand, so each is taken (and prepared) as a batch of its own.
+    Also how many of the events were classified before the hold ended."""
+    engine = writer_engine_for(url)
+
+    async def arrive() -> tuple[list[flows.IngestResult | BaseException], int]:
+        before = _judged()
+        with _tickets_held(session, engine):
+            stores = [asyncio.ensure_future(writer.store(url, events[0]))]
+            await _first_batch_held(writer, url)
+            for later in events[1:]:
+                stores.append(asyncio.ensure_future(writer.store(url, later)))
+                await asyncio.sleep(0.05)
+            judged = await _judged_since(before, len(events) if _prepares(url) else 0)
+        return await asyncio.gather(*stores, return_exceptions=True), judged
+
+    return asyncio.run(arrive())
+
+
+def _prepares(url: str) -> bool:
+    """Whether the writer prepares batches while an earlier one commits: on PostgreSQL."""
+    return url.startswith("postgresql")
+
+
+def test_batches_that_arrive_while_one_commits_are_prepared_and_committed_together(
+    settings: Settings, session: Session, active_model: str
+) -> None:
+    writer = BatchWriter()
+    engine = writer_engine_for(settings.database_url)
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda _conn: commits.append(1))
+    events = [_created(n) for n in range(6)]
+
+    results, judged_while_held = _one_at_a_time(session, writer, settings.database_url, events)
+
+    assert all(isinstance(r, flows.IngestResult) and not r.duplicate for r in results)
+    # On PostgreSQL every ticket was classified while the first batch was still in the
+    # database; on SQLite the one writing thread waits for the lock before it classifies.
+    assert judged_while_held == (len(events) if _prepares(settings.database_url) else 0)
+    # The held batch, then everything that came meanwhile, in one commit.
+    assert len(commits) == 2
+    stored = session.exec(select(Ticket.external_id).order_by(Ticket.external_id)).all()
+    assert stored == [str(n) for n in range(6)]
+
+
+def test_a_ticket_stored_by_the_batch_before_sends_the_next_one_through_the_general_flow(
+    settings: Settings, session: Session, active_model: str
+) -> None:
+    # The later batches were prepared as new tickets while the first was held; one of them is
+    # the first batch's ticket again, under a new delivery, so their plan is void.
+    events = [_created(1), _created(2), _created(1, "d-again"), _created(3)]
+
+    results, _judged_while_held = _one_at_a_time(
+        session, BatchWriter(), settings.database_url, events
+    )
+
+    ok = [r for r in results if isinstance(r, flows.IngestResult)]
+    assert len(ok) == 4
+    assert ok[2].ticket_id == ok[0].ticket_id and not ok[2].duplicate
+    assert len({ok[0].ticket_id, ok[1].ticket_id, ok[3].ticket_id}) == 3
+    assert session.exec(select(func.count()).select_from(Ticket)).one() == 3
+    deliveries = session.exec(select(Delivery.delivery_id, Delivery.ticket_id)).all()
+    first, second, _again, third = (r.ticket_id for r in ok)
+    expected = [("d-1", first), ("d-2", second), ("d-again", first), ("d-3", third)]
+    assert sorted(deliveries) == sorted(expected)

@@ -80,7 +80,7 @@ def writer_engine_for(url: str) -> Engine:
     settings = get_settings()
     return create_engine(
         url,
-        pool_size=1,  # one writer thread
+        pool_size=2,  # the writer thread's next batch, the committing thread's batch
         max_overflow=settings.db_max_overflow,
         connect_args={"prepare_threshold": settings.db_prepare_threshold},
     )
