@@ -21,11 +21,14 @@ keep-alive sockets from this process (see bench/ingest_load.py); `--generator wr
 same pre-signed requests with wrk (a separate C program: `apt-get install wrk`) for
 `--duration` seconds, as the issue is judged, with req/s and p99 read from `wrk --latency`.
 `--rounds N` repeats every server N times (interleaved, so load from elsewhere falls on all of
-them alike) and prints each round and the medians.
+them alike) and prints each round and the medians. `--against CHECKOUT` drives another
+checkout's triage too (a git worktree of an earlier commit with this .venv linked into it), in
+every round, and prints this one's ratios to it: before and after under the same load.
 
     .venv/bin/python bench/ingest.py [--generator own|wrk] [--rounds 1] [--requests 3000]
         [--duration 20] [--concurrency 16] [--database sqlite|postgres|both] [--processes 1]
         [--workers N] [--sqlite-workers 0] [--pg-url URL] [--sustain SECONDS [--rate R]]
+        [--against CHECKOUT]
 """
 
 from __future__ import annotations
