@@ -75,13 +75,6 @@ class Plan:
         return Plan(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Plan)))
 
 
-def ingest(
-    session: Session, events: list[TicketEvent], settings: Settings
-) -> list[flows.IngestResult]:
-    """Store, decide and follow up every event of the batch as a new ticket."""
-    return write(session, prepare(session, events, settings))
-
-
 def prepare(session: Session, events: list[TicketEvent], settings: Settings) -> Plan:
     """Judge every event of the batch as a new ticket and build the rows it writes."""
     ticket_ids, decision_ids = _id_pool(session).take(session, len(events))

@@ -72,7 +72,7 @@ class _Pending:
     trace: tracing.Context
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Batch:
     """Deliveries to one database, written together; on PostgreSQL, the session and plan the
     writer thread prepared them in, for the committing thread to send."""
